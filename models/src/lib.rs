@@ -1,0 +1,25 @@
+//! Frozen backbones for parameter-efficient tuning, written on candle.
+//!
+//! - [`t5`]: the T5 / T5 v1.1 encoder-decoder with soft-prompt input, seeded dropout, teacher
+//!   forcing and greedy decoding.
+//! - [`checkpoint`]: Hugging Face checkpoint files (safetensors, sharded safetensors,
+//!   `pytorch_model.bin`), shape checks and hashes.
+//! - [`hub`]: resolving a model name to a local directory, downloading from the Hugging Face hub
+//!   when online.
+//! - [`tokenizer`]: the `tokenizer.json` of a model directory.
+//! - [`verify`]: comparing a model against stored reference outputs.
+//!
+//! Invariant: backbone weights are plain tensors, never trainable variables, except when a
+//! caller asks for full fine-tuning through `T5Model::from_checkpoint_trainable`.
+
+pub mod checkpoint;
+pub mod dropout;
+pub mod error;
+pub mod hub;
+pub mod info;
+pub mod t5;
+pub mod tokenizer;
+pub mod verify;
+
+pub use dropout::Dropout;
+pub use error::{ModelError, Result};
