@@ -59,12 +59,12 @@ fn fetch_from_hub(repo: &str) -> Result<PathBuf> {
     let api = if offline {
         None
     } else {
-        let api = hf_hub::api::sync::ApiBuilder::from_env().build().map_err(|e| hub_error("", e.to_string()))?;
+        let api = hf_hub::api::sync::ApiBuilder::from_env().build().map_err(|e| hub_error("the file list", e.to_string()))?;
         Some(api.model(repo.to_string()))
     };
     // Online, the repository's file list decides the layout; offline, whatever the cache holds.
     let listed: Option<Vec<String>> = match &api {
-        Some(api) => Some(api.info().map_err(|e| hub_error("", e.to_string()))?.siblings.into_iter().map(|s| s.rfilename).collect()),
+        Some(api) => Some(api.info().map_err(|e| hub_error("the file list", e.to_string()))?.siblings.into_iter().map(|s| s.rfilename).collect()),
         None => None,
     };
     let available = |file: &str| match &listed {
@@ -75,7 +75,7 @@ fn fetch_from_hub(repo: &str) -> Result<PathBuf> {
         match &api {
             Some(api) => api.get(file).map_err(|e| hub_error(file, e.to_string())),
             None => cache.get(file).ok_or_else(|| {
-                hub_error(file, "not in the local cache and HF_HUB_OFFLINE is set; unset it or download the model first".to_string())
+                hub_error(file, "not in the local cache and HF_HUB_OFFLINE is set".to_string())
             }),
         }
     };
@@ -100,7 +100,7 @@ fn fetch_from_hub(repo: &str) -> Result<PathBuf> {
     } else if available("pytorch_model.bin") {
         vec!["pytorch_model.bin".to_string()]
     } else {
-        return Err(hub_error("", "the repository has no model.safetensors, sharded safetensors or pytorch_model.bin".to_string()));
+        return Err(hub_error("the weights", "the repository has no model.safetensors, sharded safetensors or pytorch_model.bin".to_string()));
     };
     for file in &weights {
         let path = get(file)?;

@@ -42,7 +42,7 @@ pub fn model_info(path: &Path) -> Result<ModelInfo> {
     let kind = config.feed_forward(&config_path)?;
     let head = if config.tie_word_embeddings { "tied head" } else { "untied head" };
     let architecture = format!(
-        "T5 encoder-decoder: {} encoder + {} decoder layers, d_model {}, d_ff {} ({}{:?}), {} heads x d_kv {}, vocab {}, {} relative buckets up to distance {}, {head}{}",
+        "T5 encoder-decoder: {} encoder + {} decoder layers, d_model {}, d_ff {} ({}{}), {} heads x d_kv {}, vocab {}, {} relative buckets up to distance {}, {head}{}",
         config.num_layers,
         config.decoder_layers(),
         config.d_model,

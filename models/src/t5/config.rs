@@ -23,6 +23,17 @@ pub enum Activation {
     Silu,
 }
 
+impl std::fmt::Display for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Activation::Relu => "ReLU",
+            Activation::GeluTanh => "GELU, tanh approximation",
+            Activation::GeluErf => "GELU, exact",
+            Activation::Silu => "SiLU",
+        })
+    }
+}
+
 /// The parsed `feed_forward_proj`: the activation and whether a second, gating projection exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct FeedForwardKind {

@@ -182,12 +182,19 @@ impl T5Model {
         Ok(embed(ids, &self.shared)?)
     }
 
-    /// Puts a `[n, d_model]` soft prompt in front of every row's token embeddings and `n` ones
-    /// in front of the attention mask: `inputs_embeds = concat(P, embed(input_ids))`.
+    /// Puts a soft prompt in front of every row's token embeddings and `n` ones in front of the
+    /// attention mask: `inputs_embeds = concat(P, embed(input_ids))`. The prompt is `[n, d_model]`
+    /// (shared by all rows) or `[batch, n, d_model]` (per instance, as ATTEMPT builds it).
     pub fn prompt_inputs(&self, prompt: &Tensor, input_ids: &Tensor, attention_mask: &Tensor) -> Result<(Tensor, Tensor)> {
         let (batch, _) = input_ids.dims2()?;
-        let (n, d) = prompt.dims2()?;
-        let prompt = prompt.unsqueeze(0)?.broadcast_as((batch, n, d))?;
+        let prompt = match prompt.rank() {
+            2 => {
+                let (n, d) = prompt.dims2()?;
+                prompt.unsqueeze(0)?.broadcast_as((batch, n, d))?
+            }
+            _ => prompt.clone(),
+        };
+        let (_, n, _) = prompt.dims3()?;
         let embeds = Tensor::cat(&[&prompt, &self.embed(input_ids)?], 1)?;
         let ones = Tensor::ones((batch, n), attention_mask.dtype(), attention_mask.device())?;
         let mask = Tensor::cat(&[&ones, attention_mask], 1)?;

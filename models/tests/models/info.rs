@@ -38,5 +38,5 @@ fn fixture_info_hashes_weights() {
     assert_eq!(info.weight_files.len(), 1);
     assert_eq!(info.weight_files[0].sha256.len(), 64);
     assert_eq!(info.stored_dtype.as_deref(), Some("F32"));
-    assert!(info.architecture.contains("gated GeluTanh"), "{}", info.architecture);
+    assert!(info.architecture.contains("gated GELU, tanh approximation"), "{}", info.architecture);
 }

@@ -1,0 +1,76 @@
+//! `superpos model info` and `superpos model verify`.
+
+use std::path::Path;
+
+use anyhow::Context;
+use candle_core::Device;
+use superpos_models::hub::resolve_model;
+use superpos_models::info::model_info;
+use superpos_models::t5::T5Model;
+use superpos_models::verify::verify_against_reference;
+
+use crate::cli::ModelCommand;
+use crate::exit::FAILED;
+
+pub fn run(command: ModelCommand) -> anyhow::Result<i32> {
+    match command {
+        ModelCommand::Info { model, json } => info(&model, json),
+        ModelCommand::Verify { model, reference, tolerance } => verify(&model, &reference, tolerance),
+    }
+}
+
+fn info(model: &str, json: bool) -> anyhow::Result<i32> {
+    // A config.json on its own is described without weights and without the hub.
+    let path = if Path::new(model).is_file() { Path::new(model).to_path_buf() } else { resolve_model(model)? };
+    let info = model_info(&path)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+        return Ok(0);
+    }
+    println!("config:       {}", info.config_path.display());
+    println!("architecture: {}", info.architecture);
+    println!("parameters:   {} ({})", info.parameters, group_thousands(info.parameters));
+    match (&info.weight_format, &info.stored_dtype) {
+        (None, _) => println!("weights:      none (configuration only)"),
+        (Some(format), dtype) => {
+            let format = serde_json::to_value(format)?;
+            println!("weights:      {} ({})", format.as_str().unwrap_or_default(), dtype.as_deref().unwrap_or("dtype known after loading"));
+        }
+    }
+    for file in &info.weight_files {
+        println!("  {}  {} bytes  sha256 {}", file.path.display(), file.bytes, file.sha256);
+    }
+    Ok(0)
+}
+
+fn verify(model: &str, reference: &Path, tolerance: f64) -> anyhow::Result<i32> {
+    let dir = resolve_model(model)?;
+    let model = T5Model::load(&dir, &Device::Cpu).with_context(|| format!("loading {}", dir.display()))?;
+    let results = verify_against_reference(&model, reference, tolerance)?;
+    println!("{:<28} {:>14} {:>14} {:>10}  status", "output", "relative error", "max abs error", "tolerance");
+    for r in &results {
+        let status = if r.passed { "ok" } else { "FAILED" };
+        println!("{:<28} {:>14.3e} {:>14.3e} {:>10.0e}  {status}", r.output, r.relative_error, r.max_abs_error, r.tolerance);
+    }
+    let failed: Vec<&str> = results.iter().filter(|r| !r.passed).map(|r| r.output.as_str()).collect();
+    if failed.is_empty() {
+        println!("all {} outputs within tolerance", results.len());
+        Ok(0)
+    } else {
+        eprintln!("error: outside tolerance: {}", failed.join(", "));
+        Ok(FAILED)
+    }
+}
+
+/// Formats 76961152 as 76,961,152.
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

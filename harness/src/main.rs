@@ -1,0 +1,38 @@
+//! The `superpos` command: runs grids of parameter-efficient tuning runs on frozen backbones
+//! and checks the pieces they rest on.
+//!
+//! Exit codes: 0 on success, 1 when a check or run fails, 2 when the input is invalid (a
+//! missing file, a malformed config, an unknown name).
+
+mod cli;
+mod commands;
+mod exit;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    init_tracing(cli.verbose);
+    let code = match commands::dispatch(cli.command) {
+        Ok(code) => code,
+        Err(err) => {
+            // `{:#}` prints the whole context chain on one line, as ripgrep and cargo do.
+            eprintln!("error: {err:#}");
+            exit::code_for(&err)
+        }
+    };
+    std::process::exit(code);
+}
+
+/// Installs the log subscriber on stderr, so stdout stays for machine-readable output.
+/// `RUST_LOG` overrides the level that `-v` sets.
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
