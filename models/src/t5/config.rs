@@ -179,23 +179,55 @@ impl T5Config {
         self.num_heads * self.d_kv
     }
 
+    /// Lists every weight of the model with its shape, in checkpoint naming. The shared
+    /// embedding appears once; `lm_head.weight` only when the head is not tied.
+    pub fn weight_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let (d, inner, ff) = (self.d_model, self.inner_dim(), self.d_ff);
+        let gated = self.feed_forward_proj.starts_with("gated-");
+        let mut shapes = vec![("shared.weight".to_string(), vec![self.vocab_size, d])];
+        let stacks = [("encoder", self.num_layers, false), ("decoder", self.decoder_layers(), true)];
+        for (stack, layers, is_decoder) in stacks {
+            for i in 0..layers {
+                let block = format!("{stack}.block.{i}.layer");
+                let mut attention = |name: String| {
+                    for p in ["q", "k", "v"] {
+                        shapes.push((format!("{name}.{p}.weight"), vec![inner, d]));
+                    }
+                    shapes.push((format!("{name}.o.weight"), vec![d, inner]));
+                };
+                attention(format!("{block}.0.SelfAttention"));
+                if is_decoder {
+                    attention(format!("{block}.1.EncDecAttention"));
+                }
+                let ff_index = if is_decoder { 2 } else { 1 };
+                for norm in 0..=ff_index {
+                    shapes.push((format!("{block}.{norm}.layer_norm.weight"), vec![d]));
+                }
+                let dense = format!("{block}.{ff_index}.DenseReluDense");
+                if gated {
+                    shapes.push((format!("{dense}.wi_0.weight"), vec![ff, d]));
+                    shapes.push((format!("{dense}.wi_1.weight"), vec![ff, d]));
+                } else {
+                    shapes.push((format!("{dense}.wi.weight"), vec![ff, d]));
+                }
+                shapes.push((format!("{dense}.wo.weight"), vec![d, ff]));
+            }
+            shapes.push((
+                format!("{stack}.block.0.layer.0.SelfAttention.relative_attention_bias.weight"),
+                vec![self.relative_attention_num_buckets, self.num_heads],
+            ));
+            shapes.push((format!("{stack}.final_layer_norm.weight"), vec![d]));
+        }
+        if !self.tie_word_embeddings {
+            shapes.push(("lm_head.weight".to_string(), vec![self.vocab_size, d]));
+        }
+        shapes
+    }
+
     /// Counts parameters from the configuration alone, the way `model.num_parameters()` counts
     /// them in transformers: the shared embedding once, plus `lm_head` when it is not tied.
     pub fn parameter_count(&self) -> u64 {
-        let d = self.d_model as u64;
-        let inner = self.inner_dim() as u64;
-        let ff = self.d_ff as u64;
-        let gated = self.feed_forward_proj.starts_with("gated-");
-        let attention = 4 * d * inner;
-        let feed_forward = if gated { 3 * d * ff } else { 2 * d * ff };
-        let bias = (self.relative_attention_num_buckets * self.num_heads) as u64;
-        let encoder_block = attention + d + feed_forward + d;
-        let decoder_block = encoder_block + attention + d;
-        let encoder = self.num_layers as u64 * encoder_block + bias + d;
-        let decoder = self.decoder_layers() as u64 * decoder_block + bias + d;
-        let embedding = self.vocab_size as u64 * d;
-        let head = if self.tie_word_embeddings { 0 } else { embedding };
-        embedding + head + encoder + decoder
+        self.weight_shapes().iter().map(|(_, shape)| shape.iter().product::<usize>() as u64).sum()
     }
 }
 

@@ -12,6 +12,7 @@ pub mod config;
 mod generate;
 pub mod layers;
 pub mod model;
+pub mod random;
 
 pub use config::{Activation, FeedForwardKind, T5Config};
 pub use model::{cross_entropy, DecoderCache, T5Model};

@@ -41,3 +41,36 @@ fn prompt_gradient_tolerance_is_one_in_a_thousand() {
     let logits = results.iter().find(|r| r.output == "logits").unwrap();
     assert_eq!(logits.tolerance, 1e-4);
 }
+
+#[test]
+fn pytorch_bin_checkpoint_matches_transformers() {
+    let model = T5Model::load(&fixture("t5-tiny-orig-bin"), &Device::Cpu).unwrap();
+    let reference = fixture("t5-tiny-orig").join("reference.safetensors");
+    for r in verify_against_reference(&model, &reference, FORWARD_TOLERANCE).unwrap() {
+        assert!(r.passed, "{}: relative error {:.3e}", r.output, r.relative_error);
+    }
+}
+
+#[test]
+fn sharded_safetensors_matches_transformers() {
+    let source = fixture("t5-tiny-v11");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(source.join("config.json"), dir.path().join("config.json")).unwrap();
+    let tensors = candle_core::safetensors::load(source.join("model.safetensors"), &Device::Cpu).unwrap();
+    let (mut first, mut second) = (std::collections::HashMap::new(), std::collections::HashMap::new());
+    let mut weight_map = serde_json::Map::new();
+    for (name, tensor) in tensors {
+        let (shard, file) = if name.starts_with("encoder") { (&mut first, "model-00001-of-00002.safetensors") } else { (&mut second, "model-00002-of-00002.safetensors") };
+        weight_map.insert(name.clone(), serde_json::Value::from(file));
+        shard.insert(name, tensor);
+    }
+    candle_core::safetensors::save(&first, dir.path().join("model-00001-of-00002.safetensors")).unwrap();
+    candle_core::safetensors::save(&second, dir.path().join("model-00002-of-00002.safetensors")).unwrap();
+    let index = serde_json::json!({ "metadata": {}, "weight_map": weight_map });
+    std::fs::write(dir.path().join("model.safetensors.index.json"), index.to_string()).unwrap();
+
+    let model = T5Model::load(dir.path(), &Device::Cpu).unwrap();
+    for r in verify_against_reference(&model, &source.join("reference.safetensors"), FORWARD_TOLERANCE).unwrap() {
+        assert!(r.passed, "{}: relative error {:.3e}", r.output, r.relative_error);
+    }
+}

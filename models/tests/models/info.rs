@@ -40,3 +40,17 @@ fn fixture_info_hashes_weights() {
     assert_eq!(info.stored_dtype.as_deref(), Some("F32"));
     assert!(info.architecture.contains("gated GELU, tanh approximation"), "{}", info.architecture);
 }
+
+#[test]
+fn weight_shapes_match_checkpoint_names() {
+    for name in ["t5-tiny-v11", "t5-tiny-orig"] {
+        let dir = fixture(name);
+        let config = superpos_models::t5::T5Config::from_file(&dir.join("config.json")).unwrap();
+        let tensors = candle_core::safetensors::load(dir.join("model.safetensors"), &candle_core::Device::Cpu).unwrap();
+        let mut stored: Vec<(String, Vec<usize>)> = tensors.iter().map(|(k, v)| (k.clone(), v.dims().to_vec())).collect();
+        let mut expected = config.weight_shapes();
+        stored.sort();
+        expected.sort();
+        assert_eq!(stored, expected, "{name}");
+    }
+}
