@@ -20,24 +20,24 @@ const KNOWN_WEIGHTS: &[(&str, &str, &str, u64)] = &[
     ("google/t5-v1_1-small", "pytorch_model.bin", "7c9a3e998a8c74b52484f3a1ccfdcc9767972ee6b34ae7a527cdf6f972a34163", 307_932_125),
 ];
 
-/// Returns the published sha256 of `file` in `repo`, when this crate knows it.
+/// Returns the published sha256 of `file` in `repo`, when the table above lists it.
 pub fn known_sha256(repo: &str, file: &str) -> Option<&'static str> {
     KNOWN_WEIGHTS.iter().find(|(r, f, _, _)| *r == repo && *f == file).map(|(_, _, sha, _)| *sha)
 }
 
-/// Whether `HF_HUB_OFFLINE` asks for cache-only access, as `huggingface_hub` reads it.
+/// Returns true when `HF_HUB_OFFLINE` requests cache-only access, as `huggingface_hub` reads it.
 pub fn hub_offline() -> bool {
     matches!(std::env::var("HF_HUB_OFFLINE").ok().as_deref().map(str::to_ascii_lowercase).as_deref(), Some("1" | "true" | "yes" | "on"))
 }
 
-/// Whether `name` has the shape of a hub id (`owner/model`), not a path.
+/// Returns true when `name` has the shape of a hub id (`owner/model`), not a path.
 pub fn looks_like_hub_id(name: &str) -> bool {
     let parts: Vec<&str> = name.split('/').collect();
     parts.len() == 2
         && parts.iter().all(|p| !p.is_empty() && !p.starts_with('.') && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
 }
 
-/// Resolves `name` to a directory holding `config.json` and weights.
+/// Resolves `name` to a directory that contains `config.json` and weights.
 pub fn resolve_model(name: &str) -> Result<PathBuf> {
     let path = Path::new(name);
     if path.exists() || !looks_like_hub_id(name) {
@@ -50,7 +50,7 @@ pub fn resolve_model(name: &str) -> Result<PathBuf> {
 }
 
 /// Downloads (or, offline, finds in the cache) the files of hub model `repo` and returns the
-/// snapshot directory that holds them.
+/// snapshot directory that contains them.
 fn fetch_from_hub(repo: &str) -> Result<PathBuf> {
     let _span = tracing::info_span!("hub_fetch", repo).entered();
     let hub_error = |file: &str, message: String| ModelError::Hub { repo: repo.to_string(), file: file.to_string(), message };

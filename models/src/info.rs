@@ -1,4 +1,4 @@
-//! What `superpos model info` reports: the architecture, the parameter count (from
+//! The summary that `superpos model info` prints: the architecture, the parameter count (from
 //! `config.json` alone), the stored dtype and the sha256 of each weight file.
 
 use std::path::{Path, PathBuf};
@@ -79,8 +79,8 @@ pub fn model_info(path: &Path) -> Result<ModelInfo> {
 }
 
 /// Reads the dtype of the first tensor from a safetensors header (an 8-byte little-endian
-/// length, then JSON) without loading the data; `None` for pickled PyTorch files, whose dtype
-/// is only known after loading.
+/// length, then JSON) without loading the data. Returns `None` for pickled PyTorch files,
+/// because their dtype is only known after loading.
 fn stored_dtype(format: WeightFormat, path: &Path) -> Option<String> {
     use std::io::Read;
     if format == WeightFormat::PytorchBin {

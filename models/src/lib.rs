@@ -12,6 +12,7 @@
 //! Invariant: backbone weights are plain tensors, never trainable variables, except when a
 //! caller asks for full fine-tuning through `T5Model::from_checkpoint_trainable`.
 
+pub mod bert;
 pub mod checkpoint;
 pub mod dropout;
 pub mod error;

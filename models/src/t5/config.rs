@@ -163,18 +163,18 @@ impl T5Config {
         Ok(FeedForwardKind { activation, gated })
     }
 
-    /// The number of decoder blocks; configs without `num_decoder_layers` mirror the encoder.
+    /// Returns the number of decoder blocks. Configs without `num_decoder_layers` mirror the encoder.
     pub fn decoder_layers(&self) -> usize {
         self.num_decoder_layers.unwrap_or(self.num_layers)
     }
 
-    /// Whether decoder outputs are multiplied by d_model^-0.5 before the head. transformers 4
+    /// Returns true when decoder outputs are multiplied by d_model^-0.5 before the head. transformers 4
     /// scales exactly when the embeddings are tied; transformers 5 writes the choice out.
     pub fn scales_decoder_output(&self) -> bool {
         self.scale_decoder_outputs.unwrap_or(self.tie_word_embeddings)
     }
 
-    /// Width of the attention projections (`num_heads * d_kv`), which need not equal d_model.
+    /// Returns the width of the attention projections (`num_heads * d_kv`), which need not equal d_model.
     pub fn inner_dim(&self) -> usize {
         self.num_heads * self.d_kv
     }
