@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::progress::ProgressMode;
+
 /// Parameter-efficient tuning of frozen language models, reproducibly.
 #[derive(Debug, Parser)]
 #[command(name = "superpos", version, about)]
@@ -21,6 +23,51 @@ pub enum Command {
     /// Inspect and verify backbones.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Check task data.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// List a grid's cells with their ids, trainable parameter counts and states.
+    Plan {
+        /// The grid file (YAML).
+        grid: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a grid's pending cells and store one result file per cell.
+    Run {
+        /// The grid file (YAML).
+        grid: PathBuf,
+        /// Run only the cell with this id (repeatable); ids come from `superpos plan`.
+        #[arg(long)]
+        cell: Vec<String>,
+        /// Rerun cells that already have a result.
+        #[arg(long)]
+        force: bool,
+        /// Cells to run at once.
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Threads for the CPU kernels (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Progress output: bars on stderr, JSON lines on stdout, or none.
+        #[arg(long, value_enum, default_value_t = ProgressMode::Bar)]
+        progress: ProgressMode,
+        /// Results directory (default: the grid's `results_dir`, else results/<grid name>).
+        #[arg(long)]
+        results: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Check row counts and label sets of every task file against the official numbers; exit 1
+    /// on any mismatch.
+    Verify {
+        /// A directory in the official GLUE/SuperGLUE release layout.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,12 @@
 mod cli;
 mod commands;
 mod exit;
+mod grid;
+mod progress;
+mod provenance;
+mod runner;
+mod store;
+mod train;
 
 use clap::Parser;
 
@@ -34,5 +40,6 @@ fn init_tracing(verbose: u8) {
         _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
 }

@@ -1,12 +1,25 @@
 //! One module per subcommand; [`dispatch`] routes the parsed command and returns the exit code.
 
+mod data;
 mod model;
+pub mod plan;
+mod run;
 
-use crate::cli::Command;
+use crate::cli::{Command, DataCommand};
 
 /// Runs a command and returns its exit code; errors carry their own code (see `exit`).
 pub fn dispatch(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Model(command) => model::run(command),
+        Command::Data(DataCommand::Verify { data_dir }) => data::verify(&data_dir),
+        Command::Plan { grid, json } => plan::run(&grid, json),
+        Command::Run { grid, cell, force, jobs, threads, progress, results } => {
+            if let Some(threads) = threads {
+                // candle's CPU kernels size their thread pool from this variable on first use,
+                // which has not happened yet in this process.
+                std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+            }
+            run::run(run::RunArgs { grid: &grid, cells: &cell, force, jobs, progress, results: results.as_deref() })
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! End-to-end tests of the `superpos` binary: output, exit codes and error messages.
 
+mod data;
 mod model;
+mod run;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

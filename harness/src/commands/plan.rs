@@ -1,0 +1,69 @@
+//! `superpos plan GRID.yaml`: the cells of a grid with their ids, trainable parameter counts and
+//! states, without loading any weights.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use superpos_methods::BackboneShapes;
+use superpos_models::bert::BertConfig;
+use superpos_models::t5::T5Config;
+
+use crate::exit::InputError;
+use crate::grid::{load_cells, BackboneSpec, Family};
+use crate::store::Store;
+
+/// Backbone shapes from `config.json` alone: the spec's `config`, else the model directory's.
+pub fn backbone_shapes(spec: &BackboneSpec) -> anyhow::Result<BackboneShapes> {
+    let config_path = match &spec.config {
+        Some(path) => path.clone(),
+        None => Path::new(&spec.model).join("config.json"),
+    };
+    if !config_path.is_file() {
+        return Err(InputError(format!(
+            "backbone {}: {} not found; set `config:` to a config.json describing the model, or fetch the model first",
+            spec.name,
+            config_path.display()
+        ))
+        .into());
+    }
+    Ok(match spec.family {
+        Family::T5 => {
+            let config = T5Config::from_file(&config_path)?;
+            BackboneShapes { d_model: config.d_model, vocab_size: config.vocab_size, parameter_count: config.parameter_count() as usize }
+        }
+        Family::Bert => {
+            let config = BertConfig::from_file(&config_path)?;
+            BackboneShapes { d_model: config.hidden_size, vocab_size: config.vocab_size, parameter_count: 0 }
+        }
+    })
+}
+
+pub fn run(grid_path: &Path, json: bool) -> anyhow::Result<i32> {
+    let (grid, cells) = load_cells(grid_path)?;
+    let mut shapes = HashMap::new();
+    for spec in &grid.backbones {
+        shapes.insert(spec.name.clone(), backbone_shapes(spec)?);
+    }
+    let results = grid.results_dir();
+    let store = results.join("cells").is_dir().then(|| Store::open(&results)).transpose()?;
+    let mut rows = Vec::new();
+    for cell in &cells {
+        let trainable = cell.method.trainable_parameters(&shapes[&cell.backbone.name]);
+        let state = match &store {
+            Some(store) => serde_json::to_value(store.state(&cell.id())?)?.as_str().unwrap_or_default().to_string(),
+            None => "pending".to_string(),
+        };
+        rows.push((cell.id(), cell.label(), trainable, state));
+    }
+    if json {
+        let list: Vec<_> = rows.iter().map(|(id, label, trainable, state)| serde_json::json!({"id": id, "label": label, "trainable_parameters": trainable, "state": state})).collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(0);
+    }
+    println!("grid {} ({} cells, results in {})", grid.name, cells.len(), results.display());
+    println!("{:<16}  {:>12}  {:<8}  cell", "id", "trainable", "state");
+    for (id, label, trainable, state) in rows {
+        println!("{id:<16}  {trainable:>12}  {state:<8}  {label}");
+    }
+    Ok(0)
+}

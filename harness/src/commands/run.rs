@@ -1,0 +1,79 @@
+//! `superpos run GRID.yaml`: checks the grid's inputs, then runs its pending cells.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use superpos_datasets::DataDir;
+
+use crate::exit::{InputError, FAILED};
+use crate::grid::{load_cells, Cell};
+use crate::progress::{observer, ProgressMode};
+use crate::runner::{run_cells, RunOptions};
+use crate::store::Store;
+
+/// Arguments of `superpos run`.
+pub struct RunArgs<'a> {
+    pub grid: &'a Path,
+    pub cells: &'a [String],
+    pub force: bool,
+    pub jobs: usize,
+    pub progress: ProgressMode,
+    pub results: Option<&'a Path>,
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<i32> {
+    let (grid, all_cells) = load_cells(args.grid)?;
+    let cells: Vec<Cell> = if args.cells.is_empty() {
+        all_cells
+    } else {
+        let known: HashSet<String> = all_cells.iter().map(Cell::id).collect();
+        if let Some(unknown) = args.cells.iter().find(|id| !known.contains(*id)) {
+            return Err(InputError(format!("{}: no cell with id {unknown}; `superpos plan {}` lists the ids", args.grid.display(), args.grid.display())).into());
+        }
+        all_cells.into_iter().filter(|c| args.cells.contains(&c.id())).collect()
+    };
+    preflight(&cells)?;
+    let results = args.results.map(Path::to_path_buf).unwrap_or_else(|| grid.results_dir());
+    let store = Store::open(&results)?;
+    crate::store::write_atomic(&results.join("grid.yaml"), std::fs::read(args.grid)?.as_slice())?;
+    tracing::info!(grid = %grid.name, cells = cells.len(), results = %results.display(), "run started");
+    let observer = observer(args.progress, cells.len());
+    let summary = run_cells(&cells, &store, &RunOptions { force: args.force, jobs: args.jobs }, observer.as_ref())?;
+    eprintln!(
+        "{} finished, {} diverged, {} failed, {} already done, {} running elsewhere; results in {}",
+        summary.finished,
+        summary.diverged,
+        summary.failed,
+        summary.skipped,
+        summary.busy,
+        results.display()
+    );
+    Ok(if summary.failed > 0 { FAILED } else { 0 })
+}
+
+/// Checks every backbone and task of the cells before any training starts, so a missing model
+/// or data file fails at once with its name, not hours into a grid.
+fn preflight(cells: &[Cell]) -> anyhow::Result<()> {
+    let mut checked_models = HashSet::new();
+    let mut checked_tasks = HashSet::new();
+    for cell in cells {
+        if checked_models.insert(cell.backbone.model.clone()) {
+            let dir = superpos_models::hub::resolve_model(&cell.backbone.model)
+                .map_err(|e| InputError(format!("backbone {}: {e}", cell.backbone.name)))?;
+            for file in ["config.json", "tokenizer.json"] {
+                if !dir.join(file).is_file() {
+                    return Err(InputError(format!("backbone {}: {} has no {file}", cell.backbone.name, dir.display())).into());
+                }
+            }
+        }
+        let data_key = (cell.task, cell.protocol.protocol, cell.data_dir.clone());
+        if checked_tasks.insert(data_key) {
+            let data = match &cell.data_dir {
+                Some(dir) => DataDir::new(dir),
+                None => DataDir::embedded(),
+            };
+            cell.protocol.splits(&data).map_err(|e| InputError(format!("task {}: {e}", cell.task)))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! Grids: the YAML file a user runs, and its expansion into cells.
+//!
+//! A grid is backbones x methods x tasks x seeds x dropout settings, under one protocol and one
+//! training schedule. Each combination is a cell, identified by the sha256 of its fully resolved
+//! configuration (method defaults filled in, the protocol's every choice written out), so the id
+//! changes whenever anything that could change the numbers changes, and only then.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use superpos_datasets::{Protocol, ResolvedProtocol, Task};
+use superpos_methods::MethodConfig;
+
+use crate::exit::InputError;
+
+/// The backbone families the training loop knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Encoder-decoder: the decoder generates the label text (the protocol of the paper).
+    T5,
+    /// Encoder only: mean pooling and a trainable linear head over the classes (or a regression
+    /// head for STS-B). Scores are not comparable with the T5 protocol.
+    Bert,
+}
+
+/// One backbone of the grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackboneSpec {
+    /// A short name for tables, such as `t5-small-lm-adapt`.
+    pub name: String,
+    pub family: Family,
+    /// A local directory in Hugging Face layout or a hub id.
+    pub model: String,
+    /// Dropout rate of the backbone when a cell has dropout on; defaults to the checkpoint's
+    /// `config.json` value.
+    #[serde(default)]
+    pub dropout_rate: Option<f64>,
+    /// A `config.json` that describes the backbone for `superpos plan` without its weights.
+    #[serde(default)]
+    pub config: Option<PathBuf>,
+}
+
+/// Which state is evaluated on the test set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Selection {
+    /// The state after the epoch with the best validation score (the first, on ties).
+    BestValidation,
+    /// The state after the last epoch.
+    Last,
+}
+
+fn default_eval_every() -> usize {
+    1
+}
+fn default_selection() -> Selection {
+    Selection::BestValidation
+}
+fn default_dropout() -> Vec<bool> {
+    vec![true, false]
+}
+
+/// The training schedule shared by every cell of a grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingSpec {
+    /// Training batch size; defaults to the protocol's.
+    #[serde(default)]
+    pub batch_size: Option<usize>,
+    /// Evaluation batch size; defaults to the training batch size.
+    #[serde(default)]
+    pub eval_batch_size: Option<usize>,
+    pub epochs: usize,
+    /// Stops training after this many optimiser steps in all, if set.
+    #[serde(default)]
+    pub max_steps: Option<usize>,
+    /// Evaluates on validation every this many epochs (and after the last).
+    #[serde(default = "default_eval_every")]
+    pub eval_every_epochs: usize,
+    #[serde(default = "default_selection")]
+    pub selection: Selection,
+    /// Encoder length limit in tokens, counting the prompt; defaults to the protocol's.
+    #[serde(default)]
+    pub max_source_len: Option<usize>,
+    /// Uses only the first this many training examples (after the protocol's split), if set.
+    #[serde(default)]
+    pub train_limit: Option<usize>,
+    /// Uses only the first this many validation and test examples, if set.
+    #[serde(default)]
+    pub eval_limit: Option<usize>,
+}
+
+/// A grid file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grid {
+    pub name: String,
+    /// Where results go; relative paths are relative to the grid file's directory's parent
+    /// when the grid lives in `configs/`, else to the current directory.
+    #[serde(default)]
+    pub results_dir: Option<PathBuf>,
+    /// A data directory in the official release layout; the embedded CB, COPA and RTE are used
+    /// when it is absent or lacks a task.
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
+    pub protocol: Protocol,
+    pub backbones: Vec<BackboneSpec>,
+    pub methods: Vec<MethodConfig>,
+    pub tasks: Vec<Task>,
+    pub seeds: Vec<u64>,
+    /// Backbone dropout on (`true`) and off (`false`); both by default.
+    #[serde(default = "default_dropout")]
+    pub dropout: Vec<bool>,
+    pub training: TrainingSpec,
+}
+
+/// One run of the grid, fully resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    pub grid: String,
+    pub backbone: BackboneSpec,
+    pub method: MethodConfig,
+    pub task: Task,
+    pub protocol: ResolvedProtocol,
+    pub seed: u64,
+    pub dropout: bool,
+    pub training: TrainingSpec,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Cell {
+    /// The cell's stable id: the first 16 hex digits of the sha256 of its JSON form.
+    pub fn id(&self) -> String {
+        let json = serde_json::to_vec(self).expect("cells serialize");
+        hex::encode(&Sha256::digest(&json)[..8])
+    }
+
+    /// A readable label such as `minilm/superpos_prompt_tuning/cb/seed0/dropout-on`.
+    pub fn label(&self) -> String {
+        format!(
+            "{}/{}/{}/seed{}/dropout-{}",
+            self.backbone.name,
+            self.method.name(),
+            self.task.name(),
+            self.seed,
+            if self.dropout { "on" } else { "off" }
+        )
+    }
+}
+
+impl Grid {
+    /// Reads a grid file. Syntax errors and unknown keys name the line and column.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| InputError(format!("cannot read grid {}: {e}", path.display())))?;
+        let grid: Grid = serde_saphyr::from_str(&text).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+        grid.validate(path)?;
+        Ok(grid)
+    }
+
+    fn validate(&self, path: &Path) -> anyhow::Result<()> {
+        let fail = |message: String| -> anyhow::Result<()> { Err(InputError(format!("{}: {message}", path.display())).into()) };
+        for (field, empty) in [
+            ("backbones", self.backbones.is_empty()),
+            ("methods", self.methods.is_empty()),
+            ("tasks", self.tasks.is_empty()),
+            ("seeds", self.seeds.is_empty()),
+            ("dropout", self.dropout.is_empty()),
+        ] {
+            if empty {
+                return fail(format!("`{field}` is empty; list at least one"));
+            }
+        }
+        if self.training.epochs == 0 {
+            return fail("`training.epochs` must be at least 1".to_string());
+        }
+        if self.training.eval_every_epochs == 0 {
+            return fail("`training.eval_every_epochs` must be at least 1".to_string());
+        }
+        for method in &self.methods {
+            method.validate().map_err(|e| InputError(format!("{}: method {}: {e}", path.display(), method.name())))?;
+        }
+        Ok(())
+    }
+
+    /// Expands the grid into cells in a fixed order: backbone, method, task, seed, dropout.
+    pub fn cells(&self) -> anyhow::Result<Vec<Cell>> {
+        let mut cells = Vec::new();
+        for backbone in &self.backbones {
+            for method in &self.methods {
+                for &task in &self.tasks {
+                    let protocol = self.protocol.resolve(task).map_err(|e| InputError(format!("task {task}: {e}")))?;
+                    for &seed in &self.seeds {
+                        for &dropout in &self.dropout {
+                            cells.push(Cell {
+                                grid: self.name.clone(),
+                                backbone: backbone.clone(),
+                                method: method.clone(),
+                                task,
+                                protocol: protocol.clone(),
+                                seed,
+                                dropout,
+                                training: self.training.clone(),
+                                data_dir: self.data_dir.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(cells)
+    }
+
+    /// The results directory: the grid's `results_dir`, else `results/<name>`.
+    pub fn results_dir(&self) -> PathBuf {
+        self.results_dir.clone().unwrap_or_else(|| PathBuf::from("results").join(&self.name))
+    }
+}
+
+/// Reads a grid and returns it with its cells, adding the file name to errors.
+pub fn load_cells(path: &Path) -> anyhow::Result<(Grid, Vec<Cell>)> {
+    let grid = Grid::load(path)?;
+    let cells = grid.cells().with_context(|| format!("expanding grid {}", path.display()))?;
+    Ok((grid, cells))
+}

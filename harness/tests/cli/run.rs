@@ -1,0 +1,215 @@
+//! `superpos plan` and `superpos run` on the tiny T5 grid: results, determinism, reruns,
+//! interruption, concurrent runners and bad grids.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::{superpos, text, workspace};
+
+const GRID: &str = "harness/tests/grids/tiny-t5.yaml";
+
+fn records(dir: &Path) -> Vec<serde_json::Value> {
+    let mut records: Vec<serde_json::Value> = std::fs::read_dir(dir.join("cells"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", p.display())))
+        .collect();
+    records.sort_by_key(|r| r["id"].as_str().unwrap().to_string());
+    records
+}
+
+fn run_grid(grid: &str, results: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["run", grid, "--results", results.to_str().unwrap(), "--progress", "none"];
+    args.extend_from_slice(extra);
+    let output = superpos(&args);
+    let (stdout, stderr) = text(&output);
+    (output.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+#[test]
+fn plan_lists_cells_with_counts() {
+    let output = superpos(&["plan", GRID, "--json"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let cells: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(cells.len(), 4);
+    // Prompt tuning: 4 vectors x d_model 64. SuperPos: 4 x (64 x 16 + 16).
+    assert_eq!(cells[0]["trainable_parameters"], 256);
+    assert_eq!(cells[2]["trainable_parameters"], 4160);
+    let ids: std::collections::HashSet<&str> = cells.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4, "ids are distinct");
+}
+
+#[test]
+fn run_records_every_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_grid(GRID, dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("4 finished, 0 diverged, 0 failed"), "{stderr}");
+    let records = records(dir.path());
+    assert_eq!(records.len(), 4);
+    for record in &records {
+        assert_eq!(record["status"], "finished", "{record}");
+        assert_eq!(record["curve"].as_array().unwrap().len(), 2, "one validation point per epoch");
+        assert!(record["test"]["score"].is_number());
+        let provenance = &record["provenance"];
+        assert_eq!(provenance["backbone_family"], "t5");
+        assert_eq!(provenance["weights"][0]["sha256"].as_str().unwrap().len(), 64);
+        assert_eq!(provenance["data"].as_array().unwrap().len(), 3);
+        assert!(provenance["environment"]["threads"].as_u64().unwrap() >= 1);
+        assert_eq!(record["cell"]["protocol"]["protocol"], "residual-pt");
+        let state = dir.path().join("cells").join(record["artefacts"][0].as_str().unwrap());
+        assert!(state.is_file(), "{}", state.display());
+    }
+    // The random tiny model never emits a label word, which the record flags.
+    assert_eq!(records[0]["flags"]["never_valid"], true);
+}
+
+#[test]
+fn same_seed_gives_identical_results() {
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    assert_eq!(run_grid(GRID, first.path(), &[]).0, 0);
+    assert_eq!(run_grid(GRID, second.path(), &[]).0, 0);
+    for (a, b) in records(first.path()).iter().zip(records(second.path())) {
+        assert_eq!(a["id"], b["id"]);
+        assert_eq!(a["curve"], b["curve"], "validation curves of {}", a["label"]);
+        assert_eq!(a["test"], b["test"]);
+        let state = |dir: &Path, r: &serde_json::Value| std::fs::read(dir.join("cells").join(r["artefacts"][0].as_str().unwrap())).unwrap();
+        assert_eq!(state(first.path(), a), state(second.path(), &b), "saved prompt bytes of {}", a["label"]);
+    }
+}
+
+#[test]
+fn rerun_skips_done_and_force_reruns() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_grid(GRID, dir.path(), &[]).0, 0);
+    let (code, _, stderr) = run_grid(GRID, dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert!(stderr.contains("0 finished, 0 diverged, 0 failed, 4 already done"), "{stderr}");
+    let (code, _, stderr) = run_grid(GRID, dir.path(), &["--force"]);
+    assert_eq!(code, 0);
+    assert!(stderr.contains("4 finished"), "{stderr}");
+}
+
+#[test]
+fn single_cell_runs_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan: Vec<serde_json::Value> = serde_json::from_slice(&superpos(&["plan", GRID, "--json"]).stdout).unwrap();
+    let id = plan[1]["id"].as_str().unwrap();
+    let (code, _, stderr) = run_grid(GRID, dir.path(), &["--cell", id]);
+    assert_eq!(code, 0, "{stderr}");
+    let records = records(dir.path());
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["id"], id);
+    let (code, _, stderr) = run_grid(GRID, dir.path(), &["--cell", "0000000000000000"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no cell with id 0000000000000000"), "{stderr}");
+}
+
+#[test]
+fn killed_run_resumes_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_superpos"))
+        .args(["run", GRID, "--results", dir.path().to_str().unwrap(), "--progress", "jsonl"])
+        .current_dir(workspace())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill the runner as soon as the second cell has started, so one cell is done and one is
+    // interrupted mid-training.
+    let mut started = 0;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let event: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if event["event"] == "cell_started" {
+            started += 1;
+            if started == 2 {
+                break;
+            }
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done_before = records(dir.path()).len();
+    assert_eq!(done_before, 1, "exactly the first cell finished before the kill");
+
+    let (code, _, stderr) = run_grid(GRID, dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("3 finished, 0 diverged, 0 failed, 1 already done"), "{stderr}");
+    let records = records(dir.path());
+    assert_eq!(records.len(), 4);
+    assert!(records.iter().all(|r| r["status"] == "finished"));
+}
+
+#[test]
+fn concurrent_runners_share_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_superpos"))
+            .args(["run", GRID, "--results", dir.path().to_str().unwrap(), "--progress", "none"])
+            .current_dir(workspace())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let outputs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+    let mut finished = 0;
+    for output in &outputs {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        let summary = stderr.lines().last().unwrap();
+        finished += summary.split(' ').next().unwrap().parse::<usize>().unwrap();
+    }
+    assert_eq!(finished, 4, "each cell is trained by exactly one runner");
+    let records = records(dir.path());
+    assert_eq!(records.len(), 4);
+    assert!(records.iter().all(|r| r["status"] == "finished"));
+}
+
+/// Writes `grid` with `from` replaced by `to` into a temporary file.
+fn edited_grid(from: &str, to: &str) -> tempfile::NamedTempFile {
+    let text = std::fs::read_to_string(workspace().join(GRID)).unwrap();
+    assert!(text.contains(from), "grid contains {from}");
+    let file = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
+    std::fs::write(file.path(), text.replace(from, to)).unwrap();
+    file
+}
+
+fn bad_grid_error(from: &str, to: &str) -> String {
+    let grid = edited_grid(from, to);
+    let results = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_grid(grid.path().to_str().unwrap(), results.path(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!results.path().join("cells").exists() || records(results.path()).is_empty(), "nothing trained");
+    stderr
+}
+
+#[test]
+fn unknown_method_fails_before_training() {
+    let stderr = bad_grid_error("type: prompt_tuning", "type: prompt_tunning");
+    assert!(stderr.contains("prompt_tunning"), "{stderr}");
+}
+
+#[test]
+fn misspelled_key_names_key_and_line() {
+    let stderr = bad_grid_error("    lr: 0.3", "    learning_rate: 0.3");
+    assert!(stderr.contains("learning_rate"), "{stderr}");
+    assert!(stderr.contains("line 12"), "{stderr}");
+}
+
+#[test]
+fn missing_model_fails_before_training() {
+    let stderr = bad_grid_error("models/tests/fixtures/t5-tiny-v11", "models/tests/fixtures/no-such-model");
+    assert!(stderr.contains("backbone t5-tiny-v11"), "{stderr}");
+    assert!(stderr.contains("no-such-model"), "{stderr}");
+}
+
+#[test]
+fn missing_data_fails_before_training() {
+    // WiC is not embedded, and the grid names no data directory.
+    let stderr = bad_grid_error("tasks: [cb]", "tasks: [cb, wic]");
+    assert!(stderr.contains("task wic"), "{stderr}");
+}
