@@ -15,11 +15,11 @@ use superpos_methods::MethodConfig;
 
 use crate::exit::InputError;
 
-/// The backbone families the training loop knows.
+/// The backbone families the training loop supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Family {
-    /// Encoder-decoder: the decoder generates the label text (the protocol of the paper).
+    /// Encoder-decoder: the decoder generates the label text, as in SuperPos-Prompt's protocol.
     T5,
     /// Encoder only: mean pooling and a trainable linear head over the classes (or a regression
     /// head for STS-B). Scores are not comparable with the T5 protocol.
@@ -44,7 +44,7 @@ pub struct BackboneSpec {
     pub config: Option<PathBuf>,
 }
 
-/// Which state is evaluated on the test set.
+/// The rule that picks the state evaluated on the test set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Selection {
@@ -99,8 +99,7 @@ pub struct TrainingSpec {
 #[serde(deny_unknown_fields)]
 pub struct Grid {
     pub name: String,
-    /// Where results go; relative paths are relative to the grid file's directory's parent
-    /// when the grid lives in `configs/`, else to the current directory.
+    /// The results directory; a relative path is taken from the current directory.
     #[serde(default)]
     pub results_dir: Option<PathBuf>,
     /// A data directory in the official release layout; the embedded CB, COPA and RTE are used
@@ -133,13 +132,13 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// The cell's stable id: the first 16 hex digits of the sha256 of its JSON form.
+    /// Returns the cell's stable id: the first 16 hex digits of the sha256 of its JSON form.
     pub fn id(&self) -> String {
         let json = serde_json::to_vec(self).expect("cells serialize");
         hex::encode(&Sha256::digest(&json)[..8])
     }
 
-    /// A readable label such as `minilm/superpos_prompt_tuning/cb/seed0/dropout-on`.
+    /// Returns a readable label such as `minilm/superpos_prompt_tuning/cb/seed0/dropout-on`.
     pub fn label(&self) -> String {
         format!(
             "{}/{}/{}/seed{}/dropout-{}",
@@ -214,7 +213,7 @@ impl Grid {
         Ok(cells)
     }
 
-    /// The results directory: the grid's `results_dir`, else `results/<name>`.
+    /// Returns the results directory: the grid's `results_dir`, else `results/<name>`.
     pub fn results_dir(&self) -> PathBuf {
         self.results_dir.clone().unwrap_or_else(|| PathBuf::from("results").join(&self.name))
     }

@@ -17,6 +17,7 @@ mod train;
 use clap::Parser;
 
 fn main() {
+    restore_sigpipe();
     let cli = cli::Cli::parse();
     init_tracing(cli.verbose);
     let code = match commands::dispatch(cli.command) {
@@ -42,4 +43,14 @@ fn init_tracing(verbose: u8) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
+}
+
+/// Lets a closed pipe end the process quietly, as it does for other Unix tools, instead of a
+/// panic in `println!` when output goes to `head` and the like. Rust ignores SIGPIPE by default.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

@@ -1,4 +1,4 @@
-//! How a result was made: code revision, machine, threads and the hashes of its inputs.
+//! Provenance of a result: code revision, machine, threads and the hashes of its inputs.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,8 +36,8 @@ impl Environment {
     }
 }
 
-/// The size of the thread pool candle's CPU backend uses: `RAYON_NUM_THREADS` when set, else
-/// the number of available cores, as rayon decides.
+/// Returns the size of the thread pool candle's CPU backend uses: `RAYON_NUM_THREADS` when set,
+/// else the number of available cores, as rayon decides.
 pub fn rayon_threads() -> usize {
     std::env::var("RAYON_NUM_THREADS")
         .ok()

@@ -10,7 +10,7 @@ use crate::store::{CellState, Store};
 use crate::train::record::{CellRecord, Status};
 use crate::train::run_cell;
 
-/// What a runner did with the cells it was given.
+/// Counts of what a runner did with the cells it was given.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RunSummary {
     pub finished: usize,

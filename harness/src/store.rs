@@ -7,7 +7,7 @@
 //! - `cells/<id>.lock`: held with an exclusive advisory lock (`File::try_lock`, flock on Linux)
 //!   while a runner works on the cell. The operating system releases the lock when the process
 //!   exits or is killed, so an interrupted cell is free for the next runner without any
-//!   stale-lock guessing; the file's content (pid, host, start time) is informational only.
+//!   stale-lock guessing. The file's content (pid, host, start time) is informational only.
 //! - `cells/<id>/`: artefacts of the cell, such as the saved method state.
 //!
 //! NOTE: advisory locks on network file systems depend on the server; NFSv4 and Lustre honour
@@ -20,17 +20,17 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{de::DeserializeOwned, Serialize};
 
-/// The state of a cell as the store sees it.
+/// The state of a cell, from its record and its lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CellState {
-    /// A record exists and says the run completed (including a recorded divergence).
+    /// A record shows that the run completed (including a recorded divergence).
     Done,
-    /// A record exists and says the run failed with an error; a rerun retries it.
+    /// A record shows that the run failed with an error, so a rerun retries it.
     Failed,
     /// Another live process holds the cell's lock.
     Running,
-    /// Nothing recorded and nobody working on it.
+    /// No record and no process holding the lock.
     Pending,
 }
 
@@ -63,12 +63,12 @@ impl Store {
         Ok(Self { root: root.to_path_buf() })
     }
 
-    /// The path of a cell's record.
+    /// Returns the path of a cell's record.
     pub fn record_path(&self, id: &str) -> PathBuf {
         self.root.join("cells").join(format!("{id}.json"))
     }
 
-    /// The directory for a cell's artefacts, created on demand.
+    /// Returns the directory for a cell's artefacts, creating it on demand.
     pub fn artefact_dir(&self, id: &str) -> anyhow::Result<PathBuf> {
         let dir = self.root.join("cells").join(id);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -120,13 +120,13 @@ impl Store {
         Ok(path)
     }
 
-    /// The state a cell's record gives, or `None` without a record.
+    /// Returns the state a cell's record gives, or `None` without a record.
     pub fn state_of_record(&self, id: &str) -> anyhow::Result<Option<CellState>> {
         let record = self.read::<serde_json::Value>(id)?;
         Ok(record.map(|r| if r.get("status").and_then(|s| s.as_str()) == Some("failed") { CellState::Failed } else { CellState::Done }))
     }
 
-    /// The state of a cell: from its record, else from its lock.
+    /// Returns the state of a cell: from its record, else from its lock.
     pub fn state(&self, id: &str) -> anyhow::Result<CellState> {
         if let Some(state) = self.state_of_record(id)? {
             return Ok(state);
@@ -134,8 +134,8 @@ impl Store {
         if !self.lock_path(id).exists() {
             return Ok(CellState::Pending);
         }
-        // Probing the lock takes it for a moment; a runner that starts at that instant skips the
-        // cell once and a later pass picks it up.
+        // Probing the lock takes it for a moment. The runner reads only records for that reason,
+        // so this probe serves `plan` and status displays.
         Ok(match self.try_lock(id)? {
             Some(_) => CellState::Pending,
             None => CellState::Running,
@@ -161,7 +161,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The machine's host name, for provenance and lock notes.
+/// Returns the machine's host name, for provenance and lock notes.
 pub fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())

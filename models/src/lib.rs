@@ -16,6 +16,7 @@ pub mod bert;
 pub mod checkpoint;
 pub mod dropout;
 pub mod error;
+pub mod frozen;
 pub mod hub;
 pub mod info;
 pub mod t5;

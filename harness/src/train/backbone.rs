@@ -1,5 +1,5 @@
-//! The two backbone families behind one interface for the training loop: T5 generates label
-//! text that the protocol parses back; a BERT encoder pools its states into a trainable head.
+//! The two backbone families behind one interface for the training loop. T5 generates label
+//! text that the protocol parses back, and a BERT encoder pools its states into a trainable head.
 
 use std::path::{Path, PathBuf};
 
@@ -40,7 +40,7 @@ pub enum Backbone {
     Bert { model: BertModel, tokenizer: tokenizers::Tokenizer, head: Head, max_len: usize, task: Task },
 }
 
-/// What was loaded, for provenance.
+/// A loaded backbone with the files it came from, for provenance.
 pub struct Loaded {
     pub backbone: Backbone,
     /// The backbone's weights as trainable variables, for full fine-tuning only.
@@ -100,7 +100,7 @@ pub fn load(cell: &Cell, dir: &Path, protocol: &ResolvedProtocol, prompt_len: us
 }
 
 impl Backbone {
-    /// The frozen `[vocab, d_model]` table that methods sample prompts from.
+    /// Returns the frozen `[vocab, d_model]` table that methods sample prompts from.
     pub fn embedding_table(&self) -> &Tensor {
         match self {
             Backbone::T5 { model, .. } => model.embedding_table(),
@@ -165,7 +165,7 @@ impl Backbone {
         }
     }
 
-    /// The padding id of the tokenizer.
+    /// Returns the padding id of the tokenizer.
     pub fn pad_id(&self) -> u32 {
         match self {
             Backbone::T5 { encoder, .. } => encoder.pad_id(),
@@ -186,8 +186,8 @@ impl Backbone {
         }
     }
 
-    /// The training loss of a batch; `examples` are the split's examples that `batch.examples`
-    /// indexes, for encoder-only labels.
+    /// Computes the training loss of a batch. `examples` are the split's examples that
+    /// `batch.examples` indexes, which encoder-only backbones read their labels from.
     pub fn loss(&self, method: &dyn TuningMethod, batch: &Batch, examples: &[Example], dropout: &Dropout) -> anyhow::Result<Tensor> {
         let device = self.device();
         let (ids, mask) = self.inputs(batch, device)?;

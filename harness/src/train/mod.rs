@@ -213,7 +213,7 @@ fn never_valid(curve: &[CurvePoint]) -> bool {
     !curve.is_empty() && curve.iter().all(|p| p.validation.invalid == p.validation.examples)
 }
 
-/// The dropout stream's seed, kept apart from the method's initialisation and the epoch order,
+/// Derives the dropout stream's seed, kept apart from the method's initialisation and the epoch order,
 /// which use the cell seed directly.
 fn dropout_seed(seed: u64) -> u64 {
     seed ^ 0x6472_6f70_6f75_7421

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::grid::Cell;
 use crate::provenance::Environment;
 
-/// How a cell ended.
+/// The outcome of a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
@@ -80,8 +80,8 @@ pub struct Provenance {
 /// Warnings a report should show next to the numbers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Flags {
-    /// No validation prediction of any evaluation mapped to a label; the paper marks such runs
-    /// with a dagger and scores them 0.
+    /// No validation prediction of any evaluation mapped to a label. SuperPos-Prompt's Table 1
+    /// marks such runs with a dagger and scores them 0.
     pub never_valid: bool,
     /// Training examples whose source or target was cut to fit the length limits.
     pub truncated_train_examples: usize,

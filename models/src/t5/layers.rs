@@ -9,12 +9,14 @@ use candle_core::{DType, Module, Result, Tensor, D};
 
 use super::config::{Activation, FeedForwardKind};
 use crate::dropout::Dropout;
+use crate::frozen::frozen_matmul;
 
-/// Applies `x W^T` for a `[out, in]` weight, as `torch.nn.Linear(bias=False)` does.
+/// Applies `x W^T` for a `[out, in]` weight, as `torch.nn.Linear(bias=False)` does. A frozen
+/// weight gets no gradient (see [`crate::frozen`]).
 pub fn linear(xs: &Tensor, weight: &Tensor) -> Result<Tensor> {
     let dims = xs.dims();
     let (rows, last) = (dims[..dims.len() - 1].iter().product::<usize>(), dims[dims.len() - 1]);
-    let out = xs.reshape((rows, last))?.matmul(&weight.t()?)?;
+    let out = frozen_matmul(&xs.reshape((rows, last))?, &weight.t()?)?;
     let mut shape = dims.to_vec();
     *shape.last_mut().unwrap() = weight.dim(0)?;
     out.reshape(shape)
