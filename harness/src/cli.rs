@@ -26,6 +26,21 @@ pub enum Command {
     /// Check task data.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Copy the prompts of finished simple prompt-tuning cells to OUT/<backbone>/<task>.safetensors,
+    /// for use as ATTEMPT source prompts.
+    ExportPrompts {
+        /// The results directory of a grid run.
+        results: PathBuf,
+        /// The directory to write prompts to.
+        #[arg(long)]
+        out: PathBuf,
+        /// The seed of the cells to export.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The backbone dropout of the cells to export.
+        #[arg(long, value_enum, default_value_t = OnOff::Off)]
+        dropout: OnOff,
+    },
     /// List a grid's cells with their ids, trainable parameter counts and states.
     Plan {
         /// The grid file (YAML).
@@ -57,6 +72,13 @@ pub enum Command {
         #[arg(long)]
         results: Option<PathBuf>,
     },
+}
+
+/// Backbone dropout of the cells to select.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Debug, Subcommand)]

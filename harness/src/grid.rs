@@ -179,9 +179,8 @@ impl Grid {
         if self.training.eval_every_epochs == 0 {
             return fail("`training.eval_every_epochs` must be at least 1".to_string());
         }
-        for method in &self.methods {
-            method.validate().map_err(|e| InputError(format!("{}: method {}: {e}", path.display(), method.name())))?;
-        }
+        // Method values (learning rates, source prompt files) are checked per cell before a run
+        // starts, not here: `plan` must work before files that earlier grids produce exist.
         Ok(())
     }
 
@@ -190,6 +189,7 @@ impl Grid {
         let mut cells = Vec::new();
         for backbone in &self.backbones {
             for method in &self.methods {
+                let method = method_for_backbone(method, &backbone.name)?;
                 for &task in &self.tasks {
                     let protocol = self.protocol.resolve(task).map_err(|e| InputError(format!("task {task}: {e}")))?;
                     for &seed in &self.seeds {
@@ -217,6 +217,23 @@ impl Grid {
     pub fn results_dir(&self) -> PathBuf {
         self.results_dir.clone().unwrap_or_else(|| PathBuf::from("results").join(&self.name))
     }
+}
+
+/// Replaces `{backbone}` in every string of a method config with the backbone's name, so one
+/// method entry can point at per-backbone files (such as ATTEMPT's source prompts, which differ
+/// in width between backbones).
+fn method_for_backbone(method: &MethodConfig, backbone: &str) -> anyhow::Result<MethodConfig> {
+    fn substitute(value: &mut serde_json::Value, backbone: &str) {
+        match value {
+            serde_json::Value::String(text) => *text = text.replace("{backbone}", backbone),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|item| substitute(item, backbone)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|item| substitute(item, backbone)),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(method)?;
+    substitute(&mut value, backbone);
+    Ok(serde_json::from_value(value)?)
 }
 
 /// Reads a grid and returns it with its cells, adding the file name to errors.

@@ -1,17 +1,19 @@
 //! One module per subcommand; [`dispatch`] routes the parsed command and returns the exit code.
 
 mod data;
+mod export;
 mod model;
 pub mod plan;
 mod run;
 
-use crate::cli::{Command, DataCommand};
+use crate::cli::{Command, DataCommand, OnOff};
 
 /// Runs a command and returns its exit code; errors carry their own code (see `exit`).
 pub fn dispatch(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Model(command) => model::run(command),
         Command::Data(DataCommand::Verify { data_dir }) => data::verify(&data_dir),
+        Command::ExportPrompts { results, out, seed, dropout } => export::export_prompts(&results, &out, seed, dropout == OnOff::On),
         Command::Plan { grid, json } => plan::run(&grid, json),
         Command::Run { grid, cell, force, jobs, threads, progress, results } => {
             if let Some(threads) = threads {

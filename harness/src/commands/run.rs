@@ -57,6 +57,7 @@ fn preflight(cells: &[Cell]) -> anyhow::Result<()> {
     let mut checked_models = HashSet::new();
     let mut checked_tasks = HashSet::new();
     for cell in cells {
+        cell.method.validate().map_err(|e| InputError(format!("cell {}: method {}: {e}", cell.label(), cell.method.name())))?;
         if checked_models.insert(cell.backbone.model.clone()) {
             let dir = superpos_models::hub::resolve_model(&cell.backbone.model)
                 .map_err(|e| InputError(format!("backbone {}: {e}", cell.backbone.name)))?;

@@ -213,3 +213,38 @@ fn missing_data_fails_before_training() {
     let stderr = bad_grid_error("tasks: [cb]", "tasks: [cb, wic]");
     assert!(stderr.contains("task wic"), "{stderr}");
 }
+
+#[test]
+fn exported_prompts_feed_attempt() {
+    let results = tempfile::tempdir().unwrap();
+    assert_eq!(run_grid(GRID, results.path(), &[]).0, 0);
+    let prompts = results.path().join("prompts");
+    let output = superpos(&["export-prompts", results.path().to_str().unwrap(), "--out", prompts.to_str().unwrap(), "--seed", "0", "--dropout", "off"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("t5-tiny-v11/cb.safetensors"), "{stdout}");
+
+    // An ATTEMPT grid whose source prompt path names the backbone through `{backbone}`.
+    let source = format!("{}/{{backbone}}/cb.safetensors", prompts.display());
+    let attempt = edited_grid(
+        "  - type: prompt_tuning\n    prompt_length: 4\n    lr: 0.3\n  - type: superpos_prompt_tuning\n    prompt_length: 4\n    superposition_tokens: 16\n",
+        &format!("  - type: attempt\n    prompt_length: 4\n    source_prompts: [\"{source}\"]\n"),
+    );
+    let attempt_results = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_grid(attempt.path().to_str().unwrap(), attempt_results.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let records = records(attempt_results.path());
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| r["status"] == "finished"), "{records:?}");
+    let path = records[0]["cell"]["method"]["source_prompts"][0].as_str().unwrap();
+    assert!(path.ends_with("t5-tiny-v11/cb.safetensors"), "{path}");
+}
+
+#[test]
+fn missing_source_prompt_fails_before_training() {
+    let stderr = bad_grid_error(
+        "  - type: prompt_tuning\n    prompt_length: 4\n    lr: 0.3\n",
+        "  - type: attempt\n    prompt_length: 4\n    source_prompts: [\"no-such-prompts/{backbone}/cb.safetensors\"]\n",
+    );
+    assert!(stderr.contains("no-such-prompts/t5-tiny-v11/cb.safetensors"), "{stderr}");
+}
