@@ -146,7 +146,7 @@ impl Encoder {
             .collect::<Result<Vec<_>>>()?;
         let truncated = encoded.iter().filter(|e| e.truncated).count();
         if truncated > 0 {
-            tracing::warn!(
+            tracing::info!(
                 truncated,
                 total = encoded.len(),
                 max_source_tokens = self.max_source_tokens,

@@ -26,6 +26,21 @@ pub enum Command {
     /// Check task data.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Run a small fixed grid and compare its metrics with a baseline; exit 1 on a regression.
+    Ci {
+        /// The regression grid, with a `regression` section stating tolerances.
+        #[arg(long, default_value = "ci/regression.yaml")]
+        grid: PathBuf,
+        /// The baseline CSV (cell,point,metric,value).
+        #[arg(long, default_value = "ci/baseline.csv")]
+        baseline: PathBuf,
+        /// Rewrite the baseline from this run instead of comparing.
+        #[arg(long)]
+        update_baseline: bool,
+        /// Keep the run's results here (default: a temporary directory).
+        #[arg(long)]
+        results: Option<PathBuf>,
+    },
     /// Copy the prompts of finished simple prompt-tuning cells to OUT/<backbone>/<task>.safetensors,
     /// for use as ATTEMPT source prompts.
     ExportPrompts {

@@ -115,6 +115,9 @@ pub struct Grid {
     #[serde(default = "default_dropout")]
     pub dropout: Vec<bool>,
     pub training: TrainingSpec,
+    /// Tolerances for `superpos ci`, which compares the grid's metrics with a baseline.
+    #[serde(default)]
+    pub regression: Option<crate::regression::RegressionSpec>,
 }
 
 /// One run of the grid, fully resolved.

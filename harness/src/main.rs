@@ -10,6 +10,7 @@ mod exit;
 mod grid;
 mod progress;
 mod provenance;
+mod regression;
 mod runner;
 mod store;
 mod train;

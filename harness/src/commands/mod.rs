@@ -1,5 +1,6 @@
 //! One module per subcommand; [`dispatch`] routes the parsed command and returns the exit code.
 
+mod ci;
 mod data;
 mod export;
 mod model;
@@ -13,6 +14,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Model(command) => model::run(command),
         Command::Data(DataCommand::Verify { data_dir }) => data::verify(&data_dir),
+        Command::Ci { grid, baseline, update_baseline, results } => ci::run(&grid, &baseline, update_baseline, results.as_deref()),
         Command::ExportPrompts { results, out, seed, dropout } => export::export_prompts(&results, &out, seed, dropout == OnOff::On),
         Command::Plan { grid, json } => plan::run(&grid, json),
         Command::Run { grid, cell, force, jobs, threads, progress, results } => {

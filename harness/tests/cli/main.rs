@@ -1,5 +1,6 @@
 //! End-to-end tests of the `superpos` binary: output, exit codes and error messages.
 
+mod ci;
 mod data;
 mod model;
 mod run;
