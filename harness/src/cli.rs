@@ -56,6 +56,30 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OnOff::Off)]
         dropout: OnOff,
     },
+    /// Print or write report tables (the paper's Table 1 and Table 2, per-task tables, the
+    /// comparison with reported numbers), the leaderboard CSV, convergence, flags and plots.
+    Report {
+        /// A results directory (with `cells/`) or a long-format score CSV with the columns
+        /// model,method,dropout,task,metric,score (scores in percent, as published).
+        input: PathBuf,
+        /// Output format; `csv` prints the leaderboard, and with --out writes one CSV per table.
+        #[arg(long, default_value = "md", value_parser = ["md", "latex", "csv", "json"])]
+        format: String,
+        /// Write one file per table, leaderboard.csv, scores.csv and plots/ into this directory
+        /// and print their paths, instead of printing the report.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The evaluation of each cell to report.
+        #[arg(long, default_value = "test", value_parser = ["test", "validation"])]
+        split: String,
+        /// Numbers to compare with: `paper` (the SuperPos-Prompt paper's tables), `none`, or the
+        /// path of a score CSV.
+        #[arg(long, default_value = "paper")]
+        reference: String,
+        /// Do not draw validation-curve plots when writing to --out.
+        #[arg(long)]
+        no_plots: bool,
+    },
     /// List a grid's cells with their ids, trainable parameter counts and states.
     Plan {
         /// The grid file (YAML).

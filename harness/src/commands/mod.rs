@@ -5,6 +5,7 @@ mod data;
 mod export;
 mod model;
 pub mod plan;
+mod report;
 mod run;
 
 use crate::cli::{Command, DataCommand, OnOff};
@@ -16,6 +17,14 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
         Command::Data(DataCommand::Verify { data_dir }) => data::verify(&data_dir),
         Command::Ci { grid, baseline, update_baseline, results } => ci::run(&grid, &baseline, update_baseline, results.as_deref()),
         Command::ExportPrompts { results, out, seed, dropout } => export::export_prompts(&results, &out, seed, dropout == OnOff::On),
+        Command::Report { input, format, out, split, reference, no_plots } => report::run(report::ReportArgs {
+            input: &input,
+            format: &format,
+            out: out.as_deref(),
+            split: &split,
+            reference: &reference,
+            plots: !no_plots,
+        }),
         Command::Plan { grid, json } => plan::run(&grid, json),
         Command::Run { grid, cell, force, jobs, threads, progress, results } => {
             if let Some(threads) = threads {
