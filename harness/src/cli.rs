@@ -41,6 +41,50 @@ pub enum Command {
         #[arg(long)]
         results: Option<PathBuf>,
     },
+    /// Run the same inputs through the candle backbone and through ONNX Runtime, and report the
+    /// largest error per output. Exit 1 when one is outside tolerance.
+    Crosscheck {
+        /// A local T5 model directory in Hugging Face layout.
+        #[arg(long)]
+        model: PathBuf,
+        /// A directory with encoder_model.onnx, decoder_model.onnx or both (Optimum's layout).
+        #[arg(long)]
+        onnx: PathBuf,
+        /// Use padded batches of this task's validation examples instead of the fixed inputs.
+        #[arg(long)]
+        task: Option<String>,
+        /// Task data directory for --task (default: the embedded CB, COPA and RTE files).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Validation examples to use with --task.
+        #[arg(long, default_value_t = 32)]
+        examples: usize,
+        /// Rows per batch with --task.
+        #[arg(long, default_value_t = 8)]
+        batch_size: usize,
+        /// Maximum relative error (max |candle - onnx| / max |onnx|), float32.
+        #[arg(long, default_value_t = superpos_models::onnx::DEFAULT_TOLERANCE)]
+        tolerance: f64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a T5 checkpoint's encoder and decoder as ONNX graphs (encoder_model.onnx,
+    /// decoder_model.onnx) for `superpos crosscheck`.
+    ExportOnnx {
+        /// A local T5 model directory in Hugging Face layout.
+        #[arg(long)]
+        model: PathBuf,
+        /// The directory to write the ONNX files to.
+        #[arg(long)]
+        out: PathBuf,
+        /// Cross-check the written files against candle on the fixed inputs.
+        #[arg(long)]
+        check: bool,
+        /// Maximum relative error for --check.
+        #[arg(long, default_value_t = superpos_models::onnx::DEFAULT_TOLERANCE)]
+        tolerance: f64,
+    },
     /// Copy the prompts of finished simple prompt-tuning cells to OUT/<backbone>/<task>.safetensors,
     /// for use as ATTEMPT source prompts.
     ExportPrompts {

@@ -8,6 +8,8 @@
 //!   when online.
 //! - [`tokenizer`]: the `tokenizer.json` of a model directory.
 //! - [`verify`]: comparing a model against stored reference outputs.
+//! - [`onnx`]: exporting T5 to ONNX and cross-checking candle against ONNX Runtime.
+//! - [`bert`]: BERT-family encoders (all-MiniLM-L6-v2) with a soft prompt and a trainable head.
 //!
 //! Invariant: backbone weights are plain tensors, never trainable variables, except when a
 //! caller asks for full fine-tuning through `T5Model::from_checkpoint_trainable`.
@@ -19,6 +21,7 @@ pub mod error;
 pub mod frozen;
 pub mod hub;
 pub mod info;
+pub mod onnx;
 pub mod t5;
 pub mod tokenizer;
 pub mod verify;

@@ -1,8 +1,10 @@
 //! One module per subcommand; [`dispatch`] routes the parsed command and returns the exit code.
 
 mod ci;
+mod crosscheck;
 mod data;
 mod export;
+mod export_onnx;
 mod model;
 pub mod plan;
 mod report;
@@ -17,6 +19,17 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
         Command::Data(DataCommand::Verify { data_dir }) => data::verify(&data_dir),
         Command::Ci { grid, baseline, update_baseline, results } => ci::run(&grid, &baseline, update_baseline, results.as_deref()),
         Command::ExportPrompts { results, out, seed, dropout } => export::export_prompts(&results, &out, seed, dropout == OnOff::On),
+        Command::Crosscheck { model, onnx, task, data_dir, examples, batch_size, tolerance, json } => crosscheck::run(crosscheck::CrosscheckArgs {
+            model: &model,
+            onnx: &onnx,
+            task: task.as_deref(),
+            data_dir: data_dir.as_deref(),
+            examples,
+            batch_size,
+            tolerance,
+            json,
+        }),
+        Command::ExportOnnx { model, out, check, tolerance } => export_onnx::run(&model, &out, check, tolerance),
         Command::Report { input, format, out, split, reference, no_plots } => report::run(report::ReportArgs {
             input: &input,
             format: &format,

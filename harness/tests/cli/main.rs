@@ -1,6 +1,7 @@
 //! End-to-end tests of the `superpos` binary: output, exit codes and error messages.
 
 mod ci;
+mod crosscheck;
 mod data;
 mod model;
 mod run;
