@@ -42,6 +42,26 @@ pub struct BackboneSpec {
     /// A `config.json` that describes the backbone for `superpos plan` without its weights.
     #[serde(default)]
     pub config: Option<PathBuf>,
+    /// Cross-checks the backbone against ONNX Runtime before any training (T5 only); the report
+    /// goes into every cell's provenance. Absent from the id's input when not set, so existing
+    /// grids keep their cell ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crosscheck: Option<CrosscheckSpec>,
+}
+
+fn default_crosscheck_tolerance() -> f64 {
+    1e-4
+}
+
+/// Where a backbone's ONNX graphs are, and how close candle must come to them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrosscheckSpec {
+    /// A directory with `encoder_model.onnx`, `decoder_model.onnx` or both.
+    pub onnx: PathBuf,
+    /// Maximum relative error (max |candle - onnx| / max |onnx|), float32.
+    #[serde(default = "default_crosscheck_tolerance")]
+    pub tolerance: f64,
 }
 
 /// The rule that picks the state evaluated on the test set.

@@ -28,6 +28,8 @@ pub struct RunOptions {
     pub force: bool,
     /// Cells run at once; each uses the shared CPU thread pool.
     pub jobs: usize,
+    /// ONNX cross-check reports by backbone name, recorded in each cell's provenance.
+    pub crosschecks: std::collections::HashMap<String, serde_json::Value>,
 }
 
 /// Runs `cells`, `options.jobs` at a time, and returns what happened.
@@ -51,7 +53,7 @@ pub fn run_cells(cells: &[Cell], store: &Store, options: &RunOptions, observer: 
             counters[3].fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
-        let record: CellRecord = run_cell(cell, store, observer);
+        let record: CellRecord = run_cell(cell, store, observer, options.crosschecks.get(&cell.backbone.name));
         let path = store.write(&id, &record)?;
         drop(lock);
         let index = match record.status {

@@ -20,7 +20,7 @@ pub fn run(grid_path: &Path, baseline: &Path, update: bool, results: Option<&Pat
     let scratch = tempfile::tempdir()?;
     let results = results.map(Path::to_path_buf).unwrap_or_else(|| scratch.path().to_path_buf());
     let store = Store::open(&results)?;
-    let summary = run_cells(&cells, &store, &RunOptions { force: true, jobs: 1 }, &Silent)?;
+    let summary = run_cells(&cells, &store, &RunOptions { force: true, jobs: 1, crosschecks: Default::default() }, &Silent)?;
     let mut records: Vec<CellRecord> = Vec::new();
     for cell in &cells {
         let record: CellRecord = store.read(&cell.id())?.ok_or_else(|| anyhow::anyhow!("cell {} left no record", cell.label()))?;

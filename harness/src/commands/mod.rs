@@ -1,7 +1,7 @@
 //! One module per subcommand; [`dispatch`] routes the parsed command and returns the exit code.
 
 mod ci;
-mod crosscheck;
+pub(crate) mod crosscheck;
 mod data;
 mod export;
 mod export_onnx;

@@ -1,12 +1,16 @@
 //! `superpos run GRID.yaml`: checks the grid's inputs, then runs its pending cells.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use superpos_datasets::DataDir;
 
 use crate::exit::{InputError, FAILED};
-use crate::grid::{load_cells, Cell};
+use superpos_models::onnx::{crosscheck, CrosscheckInputs};
+use superpos_models::t5::T5Config;
+
+use crate::commands::crosscheck::classify;
+use crate::grid::{load_cells, Cell, Family};
 use crate::progress::{observer, ProgressMode};
 use crate::runner::{run_cells, RunOptions};
 use crate::store::Store;
@@ -33,12 +37,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         all_cells.into_iter().filter(|c| args.cells.contains(&c.id())).collect()
     };
     preflight(&cells)?;
+    let crosschecks = crosscheck_backbones(&cells)?;
     let results = args.results.map(Path::to_path_buf).unwrap_or_else(|| grid.results_dir());
     let store = Store::open(&results)?;
     crate::store::write_atomic(&results.join("grid.yaml"), std::fs::read(args.grid)?.as_slice())?;
     tracing::info!(grid = %grid.name, cells = cells.len(), results = %results.display(), "run started");
     let observer = observer(args.progress, cells.len());
-    let summary = run_cells(&cells, &store, &RunOptions { force: args.force, jobs: args.jobs }, observer.as_ref())?;
+    let summary = run_cells(&cells, &store, &RunOptions { force: args.force, jobs: args.jobs, crosschecks }, observer.as_ref())?;
     eprintln!(
         "{} finished, {} diverged, {} failed, {} already done, {} running elsewhere; results in {}",
         summary.finished,
@@ -49,6 +54,32 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         results.display()
     );
     Ok(if summary.failed > 0 { FAILED } else { 0 })
+}
+
+/// Runs the ONNX Runtime cross-check of every backbone that asks for one, before any training.
+/// A failed check stops the run (exit 1) with the outputs named; a passed one is returned by
+/// backbone name, for the cells' provenance.
+fn crosscheck_backbones(cells: &[Cell]) -> anyhow::Result<HashMap<String, serde_json::Value>> {
+    let mut reports = HashMap::new();
+    for cell in cells {
+        let Some(spec) = &cell.backbone.crosscheck else { continue };
+        if reports.contains_key(&cell.backbone.name) {
+            continue;
+        }
+        if cell.backbone.family != Family::T5 {
+            return Err(InputError(format!("backbone {}: the ONNX cross-check supports T5 backbones only", cell.backbone.name)).into());
+        }
+        let dir = superpos_models::hub::resolve_model(&cell.backbone.model)?;
+        let config = T5Config::from_file(&dir.join("config.json"))?;
+        let inputs = CrosscheckInputs::fixed(&config);
+        let report = crosscheck(&dir, &spec.onnx, &inputs, spec.tolerance).map_err(classify)?;
+        if !report.passed {
+            anyhow::bail!("backbone {}: ONNX cross-check failed for {}; no cell was trained", cell.backbone.name, report.failed_outputs().join(", "));
+        }
+        tracing::info!(backbone = %cell.backbone.name, "ONNX cross-check passed");
+        reports.insert(cell.backbone.name.clone(), serde_json::to_value(&report)?);
+    }
+    Ok(reports)
 }
 
 /// Checks every backbone and task of the cells before any training starts, so a missing model

@@ -34,7 +34,7 @@ pub const STATE_FILE: &str = "method.safetensors";
 
 /// Runs a cell to completion and returns its record. Errors become a `failed` record, so the
 /// caller can always store one.
-pub fn run_cell(cell: &Cell, store: &Store, observer: &dyn Observer) -> CellRecord {
+pub fn run_cell(cell: &Cell, store: &Store, observer: &dyn Observer, crosscheck: Option<&serde_json::Value>) -> CellRecord {
     let started = Instant::now();
     let mut record = CellRecord {
         id: cell.id(),
@@ -54,7 +54,7 @@ pub fn run_cell(cell: &Cell, store: &Store, observer: &dyn Observer) -> CellReco
     let span = tracing::info_span!("cell", id = %record.id, label = %record.label);
     let _entered = span.enter();
     tracing::info!("cell started");
-    if let Err(err) = train_and_evaluate(cell, store, observer, &mut record) {
+    if let Err(err) = train_and_evaluate(cell, store, observer, crosscheck, &mut record) {
         tracing::error!(error = %format!("{err:#}"), "cell failed");
         record.status = Status::Failed;
         record.error = Some(format!("{err:#}"));
@@ -83,7 +83,7 @@ fn limit(mut examples: Vec<Example>, limit: Option<usize>) -> Vec<Example> {
     examples
 }
 
-fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, record: &mut CellRecord) -> anyhow::Result<()> {
+fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, crosscheck: Option<&serde_json::Value>, record: &mut CellRecord) -> anyhow::Result<()> {
     let setup = Instant::now();
     let device = Device::Cpu;
     let model_dir = superpos_models::hub::resolve_model(&cell.backbone.model)?;
@@ -118,7 +118,9 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, recor
         anyhow::bail!("task {} has {} training and {} validation examples under protocol {}; both must be non-empty", cell.task, train.examples.len(), validation.examples.len(), protocol.protocol);
     }
     record.flags.truncated_train_examples = train.encoded.iter().filter(|e| e.truncated).count();
-    record.provenance = Some(provenance(cell, &loaded, &splits.sources, [&train, &validation, &test], method.trainable_parameters())?);
+    let mut provenance = provenance(cell, &loaded, &splits.sources, [&train, &validation, &test], method.trainable_parameters())?;
+    provenance.crosscheck = crosscheck.cloned();
+    record.provenance = Some(provenance);
     record.timing.setup_seconds = setup.elapsed().as_secs_f64();
 
     let dropout = if cell.dropout { Dropout::new(loaded.dropout_rate as f32, dropout_seed(cell.seed)) } else { Dropout::off() };
@@ -299,5 +301,6 @@ fn provenance(cell: &Cell, loaded: &backbone::Loaded, sources: &[String], splits
         backbone_family: loaded.backbone.family().to_string(),
         head: loaded.backbone.head_description(),
         trainable_parameters: trainable,
+        crosscheck: None,
     })
 }

@@ -75,6 +75,9 @@ pub struct Provenance {
     pub backbone_family: String,
     pub head: String,
     pub trainable_parameters: usize,
+    /// The ONNX Runtime cross-check of the backbone, when the grid asked for one.
+    #[serde(default)]
+    pub crosscheck: Option<serde_json::Value>,
 }
 
 /// Warnings a report should show next to the numbers.

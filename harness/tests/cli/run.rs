@@ -248,3 +248,23 @@ fn missing_source_prompt_fails_before_training() {
     );
     assert!(stderr.contains("no-such-prompts/t5-tiny-v11/cb.safetensors"), "{stderr}");
 }
+
+#[test]
+fn crosscheck_switch_records_report() {
+    let grid = edited_grid(
+        "    model: models/tests/fixtures/t5-tiny-v11\n",
+        "    model: models/tests/fixtures/t5-tiny-v11\n    crosscheck:\n      onnx: models/tests/fixtures/t5-tiny-v11\n",
+    );
+    let results = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_grid(grid.path().to_str().unwrap(), results.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let records = records(results.path());
+    assert_eq!(records.len(), 4);
+    for record in &records {
+        let report = &record["provenance"]["crosscheck"];
+        assert_eq!(report["passed"], true, "{report}");
+        assert_eq!(report["outputs"][0]["output"], "last_hidden_state", "{report}");
+        assert!(report["outputs"][0]["relative_error"].as_f64().unwrap() < 1e-4);
+        assert!(report["runtime"]["version"].as_str().is_some_and(|v| v.starts_with("1.")), "{report}");
+    }
+}
