@@ -4,6 +4,7 @@ mod ci;
 mod crosscheck;
 mod data;
 mod model;
+mod report;
 mod run;
 
 use std::path::PathBuf;
