@@ -3,6 +3,7 @@
 mod ci;
 mod crosscheck;
 mod data;
+mod hub;
 mod model;
 mod report;
 mod run;
