@@ -100,6 +100,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OnOff::Off)]
         dropout: OnOff,
     },
+    /// List a grid's cells with their ids, trainable parameter counts and states.
+    Plan {
+        /// The grid file (YAML).
+        grid: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print or write report tables (the paper's Table 1 and Table 2, per-task tables, the
     /// comparison with reported numbers), the leaderboard CSV, convergence, flags and plots.
     Report {
@@ -124,14 +132,6 @@ pub enum Command {
         #[arg(long)]
         no_plots: bool,
     },
-    /// List a grid's cells with their ids, trainable parameter counts and states.
-    Plan {
-        /// The grid file (YAML).
-        grid: PathBuf,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
     /// Run a grid's pending cells and store one result file per cell.
     Run {
         /// The grid file (YAML).
@@ -154,6 +154,44 @@ pub enum Command {
         /// Results directory (default: the grid's `results_dir`, else results/<grid name>).
         #[arg(long)]
         results: Option<PathBuf>,
+    },
+    /// Count a grid's done, running, failed and pending cells and list each cell's state.
+    Status {
+        /// The grid file (YAML).
+        grid: PathBuf,
+        /// Results directory (default: the grid's `results_dir`, else results/<grid name>).
+        #[arg(long)]
+        results: Option<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a job-array script with one task per pending or failed cell and submit it to a
+    /// scheduler; every task writes to the one results directory, so resubmitting is safe.
+    Submit {
+        /// The grid file (YAML).
+        grid: PathBuf,
+        /// The scheduler to submit to.
+        #[arg(long, value_enum)]
+        executor: crate::commands::submit::Executor,
+        /// Run at most this many array tasks at once.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        array_parallelism: Option<u32>,
+        /// The Slurm partition to submit to (default: the cluster's default partition).
+        #[arg(long)]
+        partition: Option<String>,
+        /// The time limit of each task, as sbatch takes it: minutes, HH:MM:SS or D-HH:MM:SS.
+        #[arg(long)]
+        time: Option<String>,
+        /// CPUs for each task; also the thread count of its CPU kernels.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        cpus_per_task: u32,
+        /// Results directory (default: the grid's `results_dir`, else results/<grid name>).
+        #[arg(long)]
+        results: Option<PathBuf>,
+        /// Write the script and print its path without calling sbatch.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

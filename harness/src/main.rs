@@ -12,6 +12,7 @@ mod progress;
 mod provenance;
 mod regression;
 mod runner;
+mod slurm;
 mod store;
 mod train;
 

@@ -9,6 +9,8 @@ mod model;
 pub mod plan;
 mod report;
 mod run;
+mod status;
+pub mod submit;
 
 use crate::cli::{Command, DataCommand, OnOff};
 
@@ -18,7 +20,6 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
         Command::Model(command) => model::run(command),
         Command::Data(DataCommand::Verify { data_dir }) => data::verify(&data_dir),
         Command::Ci { grid, baseline, update_baseline, results } => ci::run(&grid, &baseline, update_baseline, results.as_deref()),
-        Command::ExportPrompts { results, out, seed, dropout } => export::export_prompts(&results, &out, seed, dropout == OnOff::On),
         Command::Crosscheck { model, onnx, task, data_dir, examples, batch_size, tolerance, json } => crosscheck::run(crosscheck::CrosscheckArgs {
             model: &model,
             onnx: &onnx,
@@ -30,6 +31,8 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
             json,
         }),
         Command::ExportOnnx { model, out, check, tolerance } => export_onnx::run(&model, &out, check, tolerance),
+        Command::ExportPrompts { results, out, seed, dropout } => export::export_prompts(&results, &out, seed, dropout == OnOff::On),
+        Command::Plan { grid, json } => plan::run(&grid, json),
         Command::Report { input, format, out, split, reference, no_plots } => report::run(report::ReportArgs {
             input: &input,
             format: &format,
@@ -38,7 +41,17 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
             reference: &reference,
             plots: !no_plots,
         }),
-        Command::Plan { grid, json } => plan::run(&grid, json),
+        Command::Status { grid, results, json } => status::run(&grid, results.as_deref(), json),
+        Command::Submit { grid, executor, array_parallelism, partition, time, cpus_per_task, results, dry_run } => submit::run(submit::SubmitArgs {
+            grid: &grid,
+            executor,
+            array_parallelism: array_parallelism.map(|n| n as usize),
+            partition: partition.as_deref(),
+            time: time.as_deref(),
+            cpus_per_task: cpus_per_task as usize,
+            results: results.as_deref(),
+            dry_run,
+        }),
         Command::Run { grid, cell, force, jobs, threads, progress, results } => {
             if let Some(threads) = threads {
                 // candle's CPU kernels size their thread pool from this variable on first use,

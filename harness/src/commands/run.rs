@@ -84,7 +84,7 @@ fn crosscheck_backbones(cells: &[Cell]) -> anyhow::Result<HashMap<String, serde_
 
 /// Checks every backbone and task of the cells before any training starts, so a missing model
 /// or data file fails at once with its name, not hours into a grid.
-fn preflight(cells: &[Cell]) -> anyhow::Result<()> {
+pub(super) fn preflight(cells: &[Cell]) -> anyhow::Result<()> {
     let mut checked_models = HashSet::new();
     let mut checked_tasks = HashSet::new();
     for cell in cells {

@@ -7,6 +7,7 @@ mod hub;
 mod model;
 mod report;
 mod run;
+mod slurm;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
