@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/fetch-minilm.sh >/dev/null
 cargo build -p superpos-harness
-target/debug/superpos run configs/quickstart.yaml "$@"
-target/debug/superpos report results/quickstart --format md --reference none --out results/quickstart/report >/dev/null
+superpos="${CARGO_TARGET_DIR:-target}/debug/superpos"
+"$superpos" run configs/quickstart.yaml "$@"
+"$superpos" report results/quickstart --format md --reference none --out results/quickstart/report >/dev/null
 cat results/quickstart/report/table1-bert.md
 echo "full report: results/quickstart/report/report.md"

@@ -107,6 +107,10 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Results directory whose cell states to show (default: the grid's `results_dir`, else
+        /// results/<grid name>).
+        #[arg(long)]
+        results: Option<PathBuf>,
     },
     /// Print or write report tables (the paper's Table 1 and Table 2, per-task tables, the
     /// comparison with reported numbers), the leaderboard CSV, convergence, flags and plots.

@@ -178,7 +178,11 @@ impl Grid {
     /// Reads a grid file. Syntax errors and unknown keys name the line and column.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| InputError(format!("cannot read grid {}: {e}", path.display())))?;
-        let grid: Grid = serde_saphyr::from_str(&text).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+        let grid: Grid = serde_saphyr::from_str(&text).map_err(|e| {
+            // serde-saphyr's message starts with its own "error: " and names the text `<input>`.
+            let message = e.to_string().replace("<input>", &path.display().to_string());
+            InputError(format!("{}: {}", path.display(), message.strip_prefix("error: ").unwrap_or(&message)))
+        })?;
         grid.validate(path)?;
         Ok(grid)
     }

@@ -9,10 +9,10 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 /// Callbacks from the training loop. Implementations must be cheap: `step` runs every batch.
 pub trait Observer: Sync {
     fn cell_started(&self, _id: &str, _label: &str, _epochs: usize) {}
-    fn epoch_started(&self, _epoch: usize, _steps: usize) {}
-    fn step(&self, _step: usize, _loss: f64) {}
-    fn evaluated(&self, _epoch: usize, _score: f64, _invalid_rate: f64) {}
-    fn cell_ended(&self, _id: &str, _status: &str) {}
+    fn epoch_started(&self, _id: &str, _epoch: usize, _steps: usize) {}
+    fn step(&self, _id: &str, _step: usize, _loss: f64) {}
+    fn evaluated(&self, _id: &str, _epoch: usize, _score: f64, _invalid_rate: f64) {}
+    fn cell_ended(&self, _id: &str, _label: &str, _status: &str) {}
 }
 
 /// The `--progress` choices.
@@ -48,23 +48,27 @@ impl Observer for JsonLines {
     fn cell_started(&self, id: &str, label: &str, epochs: usize) {
         self.emit(serde_json::json!({"event": "cell_started", "cell": id, "label": label, "epochs": epochs}));
     }
-    fn epoch_started(&self, epoch: usize, steps: usize) {
-        self.emit(serde_json::json!({"event": "epoch_started", "epoch": epoch, "steps": steps}));
+    fn epoch_started(&self, id: &str, epoch: usize, steps: usize) {
+        self.emit(serde_json::json!({"event": "epoch_started", "cell": id, "epoch": epoch, "steps": steps}));
     }
-    fn step(&self, step: usize, loss: f64) {
-        self.emit(serde_json::json!({"event": "step", "step": step, "loss": loss}));
+    fn step(&self, id: &str, step: usize, loss: f64) {
+        self.emit(serde_json::json!({"event": "step", "cell": id, "step": step, "loss": loss}));
     }
-    fn evaluated(&self, epoch: usize, score: f64, invalid_rate: f64) {
-        self.emit(serde_json::json!({"event": "evaluated", "epoch": epoch, "score": score, "invalid_rate": invalid_rate}));
+    fn evaluated(&self, id: &str, epoch: usize, score: f64, invalid_rate: f64) {
+        self.emit(serde_json::json!({"event": "evaluated", "cell": id, "epoch": epoch, "score": score, "invalid_rate": invalid_rate}));
     }
-    fn cell_ended(&self, id: &str, status: &str) {
-        self.emit(serde_json::json!({"event": "cell_ended", "cell": id, "status": status}));
+    fn cell_ended(&self, id: &str, label: &str, status: &str) {
+        self.emit(serde_json::json!({"event": "cell_ended", "cell": id, "label": label, "status": status}));
     }
 }
 
 /// Bars on stderr: cells of the grid, epochs of the current cell, steps of the current epoch
-/// with the loss and an ETA.
+/// with the loss and an ETA. indicatif draws nothing when stderr is not a terminal (a log file,
+/// CI), so then each finished cell prints one line instead.
 pub struct Bars {
+    terminal: bool,
+    finished: std::sync::atomic::AtomicUsize,
+    total: usize,
     cells: ProgressBar,
     epochs: ProgressBar,
     steps: ProgressBar,
@@ -80,7 +84,8 @@ impl Bars {
         epochs.set_style(style("epochs [{bar:30}] {pos}/{len} {msg}"));
         let steps = multi.add(ProgressBar::new(0));
         steps.set_style(style("steps  [{bar:30}] {pos}/{len} loss {msg} eta {eta}"));
-        Self { cells, epochs, steps }
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        Self { terminal, finished: Default::default(), total: total_cells, cells, epochs, steps }
     }
 }
 
@@ -90,21 +95,25 @@ impl Observer for Bars {
         self.epochs.set_length(epochs as u64);
         self.epochs.set_position(0);
     }
-    fn epoch_started(&self, epoch: usize, steps: usize) {
+    fn epoch_started(&self, _id: &str, epoch: usize, steps: usize) {
         self.epochs.set_position(epoch.saturating_sub(1) as u64);
         self.steps.set_length(steps as u64);
         self.steps.set_position(0);
     }
-    fn step(&self, _step: usize, loss: f64) {
+    fn step(&self, _id: &str, _step: usize, loss: f64) {
         self.steps.inc(1);
         self.steps.set_message(format!("{loss:.4}"));
     }
-    fn evaluated(&self, epoch: usize, score: f64, invalid_rate: f64) {
+    fn evaluated(&self, _id: &str, epoch: usize, score: f64, invalid_rate: f64) {
         self.epochs.set_position(epoch as u64);
         self.epochs.set_message(format!("validation {:.2} (invalid {:.0}%)", score * 100.0, invalid_rate * 100.0));
     }
-    fn cell_ended(&self, _id: &str, _status: &str) {
+    fn cell_ended(&self, id: &str, label: &str, status: &str) {
         self.cells.inc(1);
+        if !self.terminal {
+            let done = self.finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            eprintln!("cell {done}/{} {status}: {label} ({id})", self.total);
+        }
     }
 }
 

@@ -63,7 +63,7 @@ pub fn run_cells(cells: &[Cell], store: &Store, options: &RunOptions, observer: 
         };
         counters[index].fetch_add(1, Ordering::Relaxed);
         let status = serde_json::to_value(record.status)?.as_str().unwrap_or_default().to_string();
-        observer.cell_ended(&id, &status);
+        observer.cell_ended(&id, &record.label, &status);
         tracing::info!(cell = %id, %status, path = %path.display(), "record written");
         Ok(())
     };

@@ -35,7 +35,7 @@ pub enum ModelError {
     #[error("{path}: sha256 {actual} does not match the published {expected}; delete the file and download it again")]
     HashMismatch { path: PathBuf, expected: String, actual: String },
 
-    #[error("hub request for {file} of {repo} failed: {message}; check the model id and the network, or set HF_HUB_OFFLINE=1 to read only the local cache")]
+    #[error("hub request for {file} of {repo} failed: {message} (no local directory {repo} exists either)")]
     Hub { repo: String, file: String, message: String },
 
     #[error("{path}: cannot load tokenizer: {message}")]

@@ -40,7 +40,10 @@ pub fn looks_like_hub_id(name: &str) -> bool {
 /// Resolves `name` to a directory that contains `config.json` and weights.
 pub fn resolve_model(name: &str) -> Result<PathBuf> {
     let path = Path::new(name);
-    if path.exists() || !looks_like_hub_id(name) {
+    // `models-cache/x` has the shape of a hub id too; when its first component is a local
+    // directory, the user meant a path, and a typo must not turn into a network request.
+    let first_is_local_dir = name.split('/').next().is_some_and(|first| Path::new(first).is_dir());
+    if path.exists() || first_is_local_dir || !looks_like_hub_id(name) {
         if !path.is_dir() {
             return Err(ModelError::ModelNotFound(name.to_string()));
         }
@@ -53,6 +56,11 @@ pub fn resolve_model(name: &str) -> Result<PathBuf> {
 /// snapshot directory that contains them.
 fn fetch_from_hub(repo: &str) -> Result<PathBuf> {
     let _span = tracing::info_span!("hub_fetch", repo).entered();
+    let online_error = |file: &str, message: String| ModelError::Hub {
+        repo: repo.to_string(),
+        file: file.to_string(),
+        message: format!("{message}; check the model id and the network, or set HF_HUB_OFFLINE=1 to read only the local cache"),
+    };
     let hub_error = |file: &str, message: String| ModelError::Hub { repo: repo.to_string(), file: file.to_string(), message };
     let offline = hub_offline();
     let cache = hf_hub::Cache::from_env().model(repo.to_string());
@@ -64,7 +72,7 @@ fn fetch_from_hub(repo: &str) -> Result<PathBuf> {
     };
     // Online, the repository's file list decides the layout; offline, whatever the cache holds.
     let listed: Option<Vec<String>> = match &api {
-        Some(api) => Some(api.info().map_err(|e| hub_error("the file list", e.to_string()))?.siblings.into_iter().map(|s| s.rfilename).collect()),
+        Some(api) => Some(api.info().map_err(|e| online_error("the file list", e.to_string()))?.siblings.into_iter().map(|s| s.rfilename).collect()),
         None => None,
     };
     let available = |file: &str| match &listed {
@@ -73,9 +81,9 @@ fn fetch_from_hub(repo: &str) -> Result<PathBuf> {
     };
     let get = |file: &str| -> Result<PathBuf> {
         match &api {
-            Some(api) => api.get(file).map_err(|e| hub_error(file, e.to_string())),
+            Some(api) => api.get(file).map_err(|e| online_error(file, e.to_string())),
             None => cache.get(file).ok_or_else(|| {
-                hub_error(file, "not in the local cache and HF_HUB_OFFLINE is set".to_string())
+                hub_error(file, "not in the local cache, and HF_HUB_OFFLINE is set; download the model on a machine with network access, or unset HF_HUB_OFFLINE".to_string())
             }),
         }
     };
@@ -140,6 +148,14 @@ mod tests {
         assert!(!looks_like_hub_id("./models/t5"));
         assert!(!looks_like_hub_id("/abs/path"));
         assert!(!looks_like_hub_id("t5-small"));
+    }
+
+    #[test]
+    fn path_under_local_dir_never_reaches_hub() {
+        // Tests run in the crate directory, where `src` exists, so `src/no-such-model` is a
+        // mistyped local path, not a hub id.
+        let err = resolve_model("src/no-such-model").unwrap_err();
+        assert!(matches!(err, ModelError::ModelNotFound(_)), "{err}");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
         }),
         Command::ExportOnnx { model, out, check, tolerance } => export_onnx::run(&model, &out, check, tolerance),
         Command::ExportPrompts { results, out, seed, dropout } => export::export_prompts(&results, &out, seed, dropout == OnOff::On),
-        Command::Plan { grid, json } => plan::run(&grid, json),
+        Command::Plan { grid, json, results } => plan::run(&grid, json, results.as_deref()),
         Command::Report { input, format, out, split, reference, no_plots } => report::run(report::ReportArgs {
             input: &input,
             format: &format,

@@ -38,13 +38,13 @@ pub fn backbone_shapes(spec: &BackboneSpec) -> anyhow::Result<BackboneShapes> {
     })
 }
 
-pub fn run(grid_path: &Path, json: bool) -> anyhow::Result<i32> {
+pub fn run(grid_path: &Path, json: bool, results: Option<&Path>) -> anyhow::Result<i32> {
     let (grid, cells) = load_cells(grid_path)?;
     let mut shapes = HashMap::new();
     for spec in &grid.backbones {
         shapes.insert(spec.name.clone(), backbone_shapes(spec)?);
     }
-    let results = grid.results_dir();
+    let results = results.map(Path::to_path_buf).unwrap_or_else(|| grid.results_dir());
     let store = results.join("cells").is_dir().then(|| Store::open(&results)).transpose()?;
     let mut rows = Vec::new();
     for cell in &cells {

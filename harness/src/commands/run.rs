@@ -104,7 +104,14 @@ pub(super) fn preflight(cells: &[Cell]) -> anyhow::Result<()> {
                 Some(dir) => DataDir::new(dir),
                 None => DataDir::embedded(),
             };
-            cell.protocol.splits(&data).map_err(|e| InputError(format!("task {}: {e}", cell.task)))?;
+            cell.protocol.splits(&data).map_err(|e| {
+                let hint = match &cell.data_dir {
+                    None => "; set `data_dir:` in the grid to a directory in the official GLUE/SuperGLUE layout".to_string(),
+                    Some(dir) if !dir.is_dir() => format!("; the grid's data_dir {} does not exist", dir.display()),
+                    Some(_) => String::new(),
+                };
+                InputError(format!("task {}: {e}{hint}", cell.task))
+            })?;
         }
     }
     Ok(())

@@ -137,7 +137,7 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
         let train_started = Instant::now();
         let order = epoch_order(train.encoded.len(), cell.seed, epoch as u64);
         let batches = training_batches(&train.encoded, &order, batch_size, backbone.pad_id());
-        observer.epoch_started(epoch, batches.len());
+        observer.epoch_started(&record.id, epoch, batches.len());
         let (mut loss_sum, mut loss_count) = (0.0f64, 0usize);
         let mut stop = false;
         for batch in &batches {
@@ -156,7 +156,7 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
             step += 1;
             loss_sum += value;
             loss_count += 1;
-            observer.step(step, value);
+            observer.step(&record.id, step, value);
             if cell.training.max_steps.is_some_and(|max| step >= max) {
                 stop = true;
                 break;
@@ -169,7 +169,7 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
             let eval_started = Instant::now();
             let validation_score = evaluate(backbone, method.as_ref(), cell.task, &validation.examples, &validation.encoded, eval_batch_size)?;
             record.timing.eval_seconds += eval_started.elapsed().as_secs_f64();
-            observer.evaluated(epoch, validation_score.score, validation_score.invalid_rate);
+            observer.evaluated(&record.id, epoch, validation_score.score, validation_score.invalid_rate);
             tracing::info!(epoch, step, score = validation_score.score, invalid = validation_score.invalid, "validation");
             let improved = best.is_none_or(|(score, _)| validation_score.score > score);
             record.curve.push(CurvePoint { epoch, step, train_loss: loss_sum / loss_count.max(1) as f64, validation: validation_score });
@@ -202,10 +202,15 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
 
     let state_path = artefacts.join(STATE_FILE);
     save_state(method.as_ref(), backbone, &state_path)?;
-    if best_path.exists() {
-        std::fs::remove_file(&best_path).with_context(|| format!("removing {}", best_path.display()))?;
+    for path in [best_path.clone(), head_path(&best_path)] {
+        if path.exists() {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
     }
     record.artefacts = vec![format!("{}/{STATE_FILE}", record.id)];
+    if head_path(&state_path).exists() {
+        record.artefacts.push(format!("{}/{}", record.id, head_path(Path::new(STATE_FILE)).display()));
+    }
     record.status = Status::Finished;
     Ok(())
 }

@@ -88,6 +88,8 @@ fn rerun_skips_done_and_force_reruns() {
     let (code, _, stderr) = run_grid(GRID, dir.path(), &[]);
     assert_eq!(code, 0);
     assert!(stderr.contains("0 finished, 0 diverged, 0 failed, 4 already done"), "{stderr}");
+    let plan: Vec<serde_json::Value> = serde_json::from_slice(&superpos(&["plan", GRID, "--json", "--results", dir.path().to_str().unwrap()]).stdout).unwrap();
+    assert!(plan.iter().all(|c| c["state"] == "done"), "{plan:?}");
     let (code, _, stderr) = run_grid(GRID, dir.path(), &["--force"]);
     assert_eq!(code, 0);
     assert!(stderr.contains("4 finished"), "{stderr}");
@@ -119,10 +121,11 @@ fn killed_run_resumes_without_duplicates() {
         .spawn()
         .unwrap();
     // Kill the runner as soon as the second cell has started, so one cell is done and one is
-    // interrupted mid-training.
+    // interrupted mid-training. Every event names its cell.
     let mut started = 0;
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let event: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        assert_eq!(event["cell"].as_str().map(str::len), Some(16), "{event}");
         if event["event"] == "cell_started" {
             started += 1;
             if started == 2 {
@@ -205,6 +208,7 @@ fn missing_model_fails_before_training() {
     let stderr = bad_grid_error("models/tests/fixtures/t5-tiny-v11", "models/tests/fixtures/no-such-model");
     assert!(stderr.contains("backbone t5-tiny-v11"), "{stderr}");
     assert!(stderr.contains("no-such-model"), "{stderr}");
+    assert!(!stderr.contains("hub request"), "a mistyped local path is not a hub id: {stderr}");
 }
 
 #[test]
@@ -212,6 +216,7 @@ fn missing_data_fails_before_training() {
     // WiC is not embedded, and the grid names no data directory.
     let stderr = bad_grid_error("tasks: [cb]", "tasks: [cb, wic]");
     assert!(stderr.contains("task wic"), "{stderr}");
+    assert!(stderr.contains("set `data_dir:`"), "{stderr}");
 }
 
 #[test]
