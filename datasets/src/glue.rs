@@ -138,10 +138,13 @@ pub(crate) fn load(
         if let Some(loaded) = load_mrpc_train(task_dir)? {
             return Ok(Some(loaded));
         }
-        tracing::warn!(
-            dir = %task_dir.display(),
-            "msr_paraphrase_train.txt or dev_ids.tsv not found; reading MRPC train.tsv, which lacks one row"
-        );
+        // Without a train.tsv there is nothing to fall back to, and nothing to warn about.
+        if task_dir.join("train.tsv").is_file() {
+            tracing::warn!(
+                dir = %task_dir.display(),
+                "msr_paraphrase_train.txt or dev_ids.tsv not found; reading MRPC train.tsv, which lacks one row"
+            );
+        }
     }
     for spec in specs(task, split) {
         let path = task_dir.join(spec.file);
