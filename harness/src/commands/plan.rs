@@ -9,7 +9,7 @@ use superpos_models::bert::BertConfig;
 use superpos_models::t5::T5Config;
 
 use crate::exit::InputError;
-use crate::grid::{load_cells, BackboneSpec, Family};
+use crate::grid::{load_cells, BackboneSpec, Cell, Family};
 use crate::store::Store;
 
 /// Backbone shapes from `config.json` alone: the spec's `config`, else the model directory's.
@@ -38,6 +38,15 @@ pub fn backbone_shapes(spec: &BackboneSpec) -> anyhow::Result<BackboneShapes> {
     })
 }
 
+/// Counts the trainable head an encoder-only backbone adds: a linear map from the pooled state
+/// to each class (or to one score for STS-B), with bias. T5 predicts with its frozen LM head.
+pub fn head_parameters(cell: &Cell, d_model: usize) -> usize {
+    match cell.backbone.family {
+        Family::T5 => 0,
+        Family::Bert => (d_model + 1) * cell.task.class_names().map_or(1, <[&str]>::len),
+    }
+}
+
 pub fn run(grid_path: &Path, json: bool, results: Option<&Path>) -> anyhow::Result<i32> {
     let (grid, cells) = load_cells(grid_path)?;
     let mut shapes = HashMap::new();
@@ -48,7 +57,8 @@ pub fn run(grid_path: &Path, json: bool, results: Option<&Path>) -> anyhow::Resu
     let store = results.join("cells").is_dir().then(|| Store::open(&results)).transpose()?;
     let mut rows = Vec::new();
     for cell in &cells {
-        let trainable = cell.method.trainable_parameters(&shapes[&cell.backbone.name]);
+        let shape = &shapes[&cell.backbone.name];
+        let trainable = cell.method.trainable_parameters(shape) + head_parameters(cell, shape.d_model);
         let state = match &store {
             Some(store) => serde_json::to_value(store.state(&cell.id())?)?.as_str().unwrap_or_default().to_string(),
             None => "pending".to_string(),

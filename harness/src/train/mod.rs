@@ -118,7 +118,8 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
         anyhow::bail!("task {} has {} training and {} validation examples under protocol {}; both must be non-empty", cell.task, train.examples.len(), validation.examples.len(), protocol.protocol);
     }
     record.flags.truncated_train_examples = train.encoded.iter().filter(|e| e.truncated).count();
-    let mut provenance = provenance(cell, &loaded, &splits.sources, [&train, &validation, &test], method.trainable_parameters())?;
+    let head: usize = backbone.extra_state().iter().map(|(_, var)| var.elem_count()).sum();
+    let mut provenance = provenance(cell, &loaded, &splits.sources, [&train, &validation, &test], method.trainable_parameters() + head)?;
     provenance.crosscheck = crosscheck.cloned();
     record.provenance = Some(provenance);
     record.timing.setup_seconds = setup.elapsed().as_secs_f64();

@@ -74,6 +74,7 @@ pub struct Provenance {
     /// The backbone family and the output head, so no table mixes protocols silently.
     pub backbone_family: String,
     pub head: String,
+    /// Trainable values of the method plus, for encoder-only backbones, the head.
     pub trainable_parameters: usize,
     /// The ONNX Runtime cross-check of the backbone, when the grid asked for one.
     #[serde(default)]

@@ -273,3 +273,15 @@ fn crosscheck_switch_records_report() {
         assert!(report["runtime"]["version"].as_str().is_some_and(|v| v.starts_with("1.")), "{report}");
     }
 }
+
+#[test]
+fn plan_counts_encoder_head() {
+    let output = superpos(&["plan", "configs/quickstart.yaml", "--json"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let cells: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    let count = |label: &str| cells.iter().find(|c| c["label"] == label).unwrap()["trainable_parameters"].as_u64().unwrap();
+    // 10 prompt vectors x 384, plus a head of 3 classes x (384 + 1) for CB and 2 for COPA.
+    assert_eq!(count("all-MiniLM-L6-v2/prompt_tuning/cb/seed0/dropout-on"), 3840 + 3 * 385);
+    assert_eq!(count("all-MiniLM-L6-v2/prompt_tuning/copa/seed0/dropout-on"), 3840 + 2 * 385);
+}
