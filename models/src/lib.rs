@@ -22,6 +22,7 @@ pub mod frozen;
 pub mod hub;
 pub mod info;
 pub mod onnx;
+pub mod prompt;
 pub mod t5;
 pub mod tokenizer;
 pub mod verify;

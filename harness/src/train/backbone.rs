@@ -9,6 +9,7 @@ use superpos_datasets::{Batch, Encoded, Encoder, Example, Prediction, ResolvedPr
 use superpos_methods::{ParamGroup, TuningMethod};
 use superpos_models::bert::{BertModel, ClassificationHead, RegressionHead};
 use superpos_models::checkpoint::{Checkpoint, ModelFiles};
+use superpos_models::prompt::prepend_prompt;
 use superpos_models::t5::{cross_entropy, T5Config, T5Model};
 use superpos_models::Dropout;
 
@@ -97,6 +98,17 @@ pub fn load(cell: &Cell, dir: &Path, protocol: &ResolvedProtocol, prompt_len: us
             Ok(Loaded { backbone, trainable_weights: None, weight_files, tokenizer_file, dropout_rate })
         }
     }
+}
+
+/// Runs the T5 encoder on the batch with the method's prompt in front, looking the tokens up
+/// once, and returns the encoder states with the prompt-extended mask.
+fn encode_with_prompt(model: &T5Model, method: &dyn TuningMethod, ids: &Tensor, mask: &Tensor, dropout: &Dropout) -> anyhow::Result<(Tensor, Tensor)> {
+    let embeds = model.embed(ids)?;
+    let (embeds, mask) = match method.encoder_prompt(&embeds, mask)? {
+        Some(prompt) => prepend_prompt(&prompt, &embeds, mask)?,
+        None => (embeds, mask.clone()),
+    };
+    Ok((model.encode_embeds(&embeds, &mask, dropout)?, mask))
 }
 
 impl Backbone {
@@ -194,11 +206,7 @@ impl Backbone {
         match self {
             Backbone::T5 { model, .. } => {
                 let labels = Tensor::from_vec(batch.labels.clone(), (batch.rows, batch.target_len), device)?;
-                let (embeds, mask) = match method.encoder_prompt(&model.embed(&ids)?, &mask)? {
-                    Some(prompt) => model.prompt_inputs(&prompt, &ids, &mask)?,
-                    None => (model.embed(&ids)?, mask),
-                };
-                let encoded = model.encode_embeds(&embeds, &mask, dropout)?;
+                let (encoded, mask) = encode_with_prompt(model, method, &ids, &mask, dropout)?;
                 let logits = model.decode(&model.shift_right(&labels)?, &encoded, &mask, dropout)?;
                 Ok(cross_entropy(&logits, &labels)?)
             }
@@ -229,11 +237,7 @@ impl Backbone {
         let off = Dropout::off();
         match self {
             Backbone::T5 { model, encoder, protocol } => {
-                let (embeds, mask) = match method.encoder_prompt(&model.embed(&ids)?, &mask)? {
-                    Some(prompt) => model.prompt_inputs(&prompt, &ids, &mask)?,
-                    None => (model.embed(&ids)?, mask),
-                };
-                let encoded = model.encode_embeds(&embeds, &mask, &off)?;
+                let (encoded, mask) = encode_with_prompt(model, method, &ids, &mask, &off)?;
                 let generated = model.generate_from_encoded(&encoded, &mask, protocol.max_target_len)?;
                 generated
                     .iter()

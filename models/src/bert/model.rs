@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 
 use super::config::BertConfig;
 use super::embeddings::Embeddings;
@@ -20,6 +20,7 @@ use super::pooling::mean_pool;
 use crate::checkpoint::{Checkpoint, ModelFiles};
 use crate::dropout::Dropout;
 use crate::error::{ModelError, Result};
+use crate::prompt::prepend_prompt;
 use crate::t5::attention::padding_mask;
 
 /// The prefix `BertFor*` task checkpoints put before every encoder tensor name.
@@ -139,16 +140,11 @@ impl BertModel {
             )));
         }
         let words = self.embed(input_ids)?;
-        let (word_slots, attention_mask, prompt_len) = match prompt {
-            None => (words, attention_mask.clone(), 0),
-            Some(prompt) => {
-                let prompt = self.broadcast_prompt(prompt, batch)?;
-                let n = prompt.dim(1)?;
-                let slots = Tensor::cat(&[&prompt, &words], 1)?;
-                let ones = Tensor::ones((batch, n), attention_mask.dtype(), attention_mask.device())?;
-                (slots, Tensor::cat(&[&ones, attention_mask], 1)?, n)
-            }
+        let (word_slots, attention_mask) = match prompt {
+            None => (words, attention_mask.clone()),
+            Some(prompt) => prepend_prompt(prompt, &words, attention_mask)?,
         };
+        let prompt_len = word_slots.dim(1)? - len;
         let hidden = self.encode_slots(&word_slots, &attention_mask, dropout)?;
         Ok(BertOutput { hidden, attention_mask, prompt_len })
     }
@@ -162,25 +158,5 @@ impl BertModel {
             hidden = layer.forward(&hidden, &mask, dropout)?;
         }
         Ok(hidden)
-    }
-
-    /// Checks a `[n, hidden]` or `[batch, n, hidden]` float32 prompt and returns it as
-    /// `[batch, n, hidden]`.
-    fn broadcast_prompt(&self, prompt: &Tensor, batch: usize) -> Result<Tensor> {
-        let d = self.hidden_size();
-        if prompt.dtype() != DType::F32 {
-            return Err(ModelError::InvalidInput(format!("soft prompt has dtype {:?}; expected f32", prompt.dtype())));
-        }
-        let shape_error = || {
-            ModelError::InvalidInput(format!(
-                "soft prompt has shape {:?}; expected [n, {d}] or [{batch}, n, {d}]",
-                prompt.dims()
-            ))
-        };
-        match *prompt.dims() {
-            [n, width] if width == d => Ok(prompt.unsqueeze(0)?.broadcast_as((batch, n, d))?),
-            [rows, _, width] if rows == batch && width == d => Ok(prompt.clone()),
-            _ => Err(shape_error()),
-        }
     }
 }

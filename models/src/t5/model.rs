@@ -15,6 +15,7 @@ use super::config::{FeedForwardKind, T5Config};
 use super::layers::{embed, layer_norm, linear, FeedForward};
 use crate::checkpoint::{Checkpoint, ModelFiles};
 use crate::dropout::Dropout;
+use crate::prompt::prepend_prompt;
 use crate::error::Result;
 
 /// One transformer block: self-attention, cross-attention in the decoder, then feed-forward.
@@ -167,12 +168,12 @@ impl T5Model {
         Ok(Stack { blocks, final_norm, relative_bias })
     }
 
-    /// The device the weights live on.
+    /// Returns the device the weights live on.
     pub fn device(&self) -> &Device {
         &self.device
     }
 
-    /// The shared `[vocab, d_model]` embedding table (frozen unless fine-tuning fully).
+    /// Returns the shared `[vocab, d_model]` embedding table (frozen unless fine-tuning fully).
     pub fn embedding_table(&self) -> &Tensor {
         &self.shared
     }
@@ -186,19 +187,7 @@ impl T5Model {
     /// attention mask: `inputs_embeds = concat(P, embed(input_ids))`. The prompt is `[n, d_model]`
     /// (shared by all rows) or `[batch, n, d_model]` (per instance, as ATTEMPT builds it).
     pub fn prompt_inputs(&self, prompt: &Tensor, input_ids: &Tensor, attention_mask: &Tensor) -> Result<(Tensor, Tensor)> {
-        let (batch, _) = input_ids.dims2()?;
-        let prompt = match prompt.rank() {
-            2 => {
-                let (n, d) = prompt.dims2()?;
-                prompt.unsqueeze(0)?.broadcast_as((batch, n, d))?
-            }
-            _ => prompt.clone(),
-        };
-        let (_, n, _) = prompt.dims3()?;
-        let embeds = Tensor::cat(&[&prompt, &self.embed(input_ids)?], 1)?;
-        let ones = Tensor::ones((batch, n), attention_mask.dtype(), attention_mask.device())?;
-        let mask = Tensor::cat(&[&ones, attention_mask], 1)?;
-        Ok((embeds, mask))
+        prepend_prompt(prompt, &self.embed(input_ids)?, attention_mask)
     }
 
     /// Runs the encoder on token ids with a `[batch, len]` 0/1 attention mask.
