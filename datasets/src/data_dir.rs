@@ -92,6 +92,15 @@ impl DataDir {
         }
     }
 
+    /// Creates a data directory at `root` when one is given (see [`DataDir::new`]), else a
+    /// source of only the embedded files.
+    pub fn new_or_embedded(root: Option<&Path>) -> Self {
+        match root {
+            Some(root) => Self::new(root),
+            None => Self::embedded(),
+        }
+    }
+
     /// Creates a data directory that falls back to the embedded files for splits it lacks.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         DataDir {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use superpos_datasets::{Protocol, ResolvedProtocol, Task};
+use superpos_datasets::{DataDir, Protocol, ResolvedProtocol, Task};
 use superpos_methods::MethodConfig;
 
 use crate::exit::InputError;
@@ -53,7 +53,7 @@ fn default_crosscheck_tolerance() -> f64 {
     1e-4
 }
 
-/// Where a backbone's ONNX graphs are, and how close candle must come to them.
+/// The location of a backbone's ONNX graphs and the tolerance candle must meet against them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrosscheckSpec {
@@ -159,6 +159,12 @@ impl Cell {
     pub fn id(&self) -> String {
         let json = serde_json::to_vec(self).expect("cells serialize");
         hex::encode(&Sha256::digest(&json)[..8])
+    }
+
+    /// Returns where the cell's task data is read from: the grid's data directory (falling back
+    /// to the embedded CB, COPA and RTE), or only the embedded files.
+    pub fn data(&self) -> DataDir {
+        DataDir::new_or_embedded(self.data_dir.as_deref())
     }
 
     /// Returns a readable label such as `minilm/superpos_prompt_tuning/cb/seed0/dropout-on`.

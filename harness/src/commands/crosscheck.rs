@@ -70,11 +70,7 @@ pub(crate) fn task_inputs(model: &Path, task: &str, data_dir: Option<&Path>, exa
     let input_error = |e: superpos_datasets::DatasetError| InputError(format!("task {task}: {e}"));
     let task: Task = task.parse().map_err(input_error)?;
     let protocol = Protocol::ResidualPt.resolve(task).map_err(input_error)?;
-    let data = match data_dir {
-        Some(dir) => DataDir::new(dir),
-        None => DataDir::embedded(),
-    };
-    let splits = protocol.splits(&data).map_err(input_error)?;
+    let splits = protocol.splits(&DataDir::new_or_embedded(data_dir)).map_err(input_error)?;
 
     let tokenizer: PathBuf = model.join("tokenizer.json");
     if !tokenizer.is_file() {

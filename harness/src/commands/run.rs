@@ -3,7 +3,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use superpos_datasets::DataDir;
 
 use crate::exit::{InputError, FAILED};
 use superpos_models::onnx::{crosscheck, CrosscheckInputs};
@@ -56,7 +55,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     Ok(if summary.failed > 0 { FAILED } else { 0 })
 }
 
-/// Runs the ONNX Runtime cross-check of every backbone that asks for one, before any training.
+/// Runs the ONNX Runtime cross-check of every backbone that requests one, before any training.
 /// A failed check stops the run (exit 1) with the outputs named; a passed one is returned by
 /// backbone name, for the cells' provenance.
 fn crosscheck_backbones(cells: &[Cell]) -> anyhow::Result<HashMap<String, serde_json::Value>> {
@@ -100,11 +99,7 @@ pub(super) fn preflight(cells: &[Cell]) -> anyhow::Result<()> {
         }
         let data_key = (cell.task, cell.protocol.protocol, cell.data_dir.clone());
         if checked_tasks.insert(data_key) {
-            let data = match &cell.data_dir {
-                Some(dir) => DataDir::new(dir),
-                None => DataDir::embedded(),
-            };
-            cell.protocol.splits(&data).map_err(|e| {
+            cell.protocol.splits(&cell.data()).map_err(|e| {
                 let hint = match &cell.data_dir {
                     None => "; set `data_dir:` in the grid to a directory in the official GLUE/SuperGLUE layout".to_string(),
                     Some(dir) if !dir.is_dir() => format!("; the grid's data_dir {} does not exist", dir.display()),

@@ -17,7 +17,7 @@ use std::time::Instant;
 use anyhow::Context;
 use candle_core::{Device, Var};
 use sha2::{Digest, Sha256};
-use superpos_datasets::{epoch_order, training_batches, DataDir, Encoded, Example, TextPair};
+use superpos_datasets::{epoch_order, training_batches, Encoded, Example, TextPair};
 use superpos_methods::{AdamW, AdamWConfig, BuildContext, TuningMethod};
 use superpos_models::Dropout;
 
@@ -91,11 +91,7 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
     if let Some(max) = cell.training.max_source_len {
         protocol.max_source_len = max;
     }
-    let data = match &cell.data_dir {
-        Some(dir) => DataDir::new(dir),
-        None => DataDir::embedded(),
-    };
-    let splits = protocol.splits(&data).with_context(|| format!("loading task {}", cell.task))?;
+    let splits = protocol.splits(&cell.data()).with_context(|| format!("loading task {}", cell.task))?;
     let prompt_len = cell.method.prompt_length();
     let loaded = backbone::load(cell, &model_dir, &protocol, prompt_len, &device)?;
     let backbone = &loaded.backbone;
