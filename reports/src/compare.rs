@@ -28,13 +28,14 @@ pub struct Reference {
 }
 
 impl Reference {
-    /// The paper's Table 1 and Table 2.
+    /// Builds the reference from SuperPos-Prompt's published Table 1 and Table 2.
     pub fn paper() -> Result<Reference> {
         let table1 = paper::table1()?;
         Ok(Reference { name: paper::SOURCE_NAME.to_string(), summary: Summary::from_rows(&table1.rows)?, averages: table1.averages, standardized: paper::table2()? })
     }
 
-    /// A score CSV in the layout of the paper's Table 1; it has no standardised scores.
+    /// Builds the reference from a score CSV in the layout of SuperPos-Prompt's Table 1, which
+    /// has no standardised scores.
     pub fn from_score_file(file: &ScoreFile) -> Result<Reference> {
         let name = file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| file.path.display().to_string());
         Ok(Reference { name, summary: Summary::from_rows(&file.rows)?, averages: file.averages.clone(), standardized: Vec::new() })

@@ -50,6 +50,16 @@ pub enum ReportError {
 }
 
 impl ReportError {
+    /// Wraps a CSV reader error with the file and the line it happened on.
+    pub fn csv(path: &std::path::Path, err: csv::Error) -> Self {
+        ReportError::Csv { path: path.to_path_buf(), line: err.position().map(|p| p.line()).unwrap_or(0), message: err.to_string() }
+    }
+
+    /// Reports a value of a CSV column that cannot be used, and why.
+    pub fn invalid_value(path: &std::path::Path, line: u64, column: &str, value: &str, reason: &str) -> Self {
+        ReportError::InvalidValue { path: path.to_path_buf(), line, column: column.to_string(), value: value.to_string(), reason: reason.to_string() }
+    }
+
     /// Tells whether the error comes from the user's input (a file, a value, a name) rather than
     /// from writing or drawing, so a command line can exit with its input-error code.
     pub fn is_input_error(&self) -> bool {

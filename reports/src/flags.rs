@@ -77,7 +77,7 @@ impl Flag {
     }
 }
 
-/// The largest score (as a fraction) a constant predictor is expected to reach on the paper's 13
+/// The largest score (as a fraction) a constant predictor is expected to reach on SuperPos-Prompt's 13
 /// tasks. It is an estimate: the most unbalanced validation sets among them (CoLA, MRPC) have a
 /// majority class of roughly 0.68 to 0.69, and the bound adds a margin. A flat curve above it is
 /// a model that learned quickly, not a collapse.

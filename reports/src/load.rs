@@ -129,7 +129,7 @@ impl ScoreFile {
     /// Parses score CSV text; `path` only names the source in errors.
     pub fn parse(path: &Path, text: &str) -> Result<ScoreFile> {
         let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-        let csv_error = |err: csv::Error| ReportError::Csv { path: path.to_path_buf(), line: err.position().map(|p| p.line()).unwrap_or(0), message: err.to_string() };
+        let csv_error = |err: csv::Error| ReportError::csv(path, err);
         let headers = reader.headers().map_err(csv_error)?.clone();
         let find = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
         let required = |name: &str| find(name).ok_or_else(|| ReportError::MissingColumn { path: path.to_path_buf(), column: name.to_string() });
@@ -150,13 +150,7 @@ impl ScoreFile {
             let record = record.map_err(csv_error)?;
             let line = record.position().map(|p| p.line()).unwrap_or(0);
             let field = |at: usize| record.get(at).unwrap_or("");
-            let invalid = |column: &str, value: &str, reason: &str| ReportError::InvalidValue {
-                path: path.to_path_buf(),
-                line,
-                column: column.to_string(),
-                value: value.to_string(),
-                reason: reason.to_string(),
-            };
+            let invalid = |column: &str, value: &str, reason: &str| ReportError::invalid_value(path, line, column, value, reason);
 
             let model = field(model_at).to_string();
             let family = match family_at.map(field).filter(|f| !f.is_empty()) {

@@ -44,7 +44,7 @@ pub fn table2() -> Result<Vec<ReportedStandardized>> {
 /// `model,method,dropout,standardized_mean,standardized_std`; `path` only names the source in errors.
 pub fn parse_standardized(path: &Path, text: &str) -> Result<Vec<ReportedStandardized>> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let csv_error = |err: csv::Error| ReportError::Csv { path: path.to_path_buf(), line: err.position().map(|p| p.line()).unwrap_or(0), message: err.to_string() };
+    let csv_error = |err: csv::Error| ReportError::csv(path, err);
     let headers = reader.headers().map_err(csv_error)?.clone();
     let column = |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| ReportError::MissingColumn { path: path.to_path_buf(), column: name.to_string() });
     let (model_at, method_at, dropout_at) = (column("model")?, column("method")?, column("dropout")?);
@@ -54,13 +54,7 @@ pub fn parse_standardized(path: &Path, text: &str) -> Result<Vec<ReportedStandar
         let record = record.map_err(csv_error)?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let field = |at: usize| record.get(at).unwrap_or("");
-        let invalid = |column: &str, value: &str, reason: &str| ReportError::InvalidValue {
-            path: path.to_path_buf(),
-            line,
-            column: column.to_string(),
-            value: value.to_string(),
-            reason: reason.to_string(),
-        };
+        let invalid = |column: &str, value: &str, reason: &str| ReportError::invalid_value(path, line, column, value, reason);
         let model = field(model_at).to_string();
         let family = names::family_from_model(&model).ok_or_else(|| invalid("model", &model, "the backbone family cannot be told from this name"))?.to_string();
         let dropout = names::parse_flag(field(dropout_at)).ok_or_else(|| invalid("dropout", field(dropout_at), "expected on or off"))?;

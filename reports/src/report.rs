@@ -26,7 +26,7 @@ use crate::table2::{self, Standardized};
 pub enum ReferenceSource {
     /// The SuperPos-Prompt paper's Table 1 and Table 2, embedded in the crate.
     Paper,
-    /// A score CSV in the layout of the paper's Table 1.
+    /// A score CSV in the layout of SuperPos-Prompt's Table 1.
     File(PathBuf),
     /// No comparison.
     None,
@@ -35,7 +35,7 @@ pub enum ReferenceSource {
 /// Choices a report makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportOptions {
-    /// The evaluation the tables report (test by default, as in the paper).
+    /// The evaluation the tables report (test by default, as in SuperPos-Prompt's tables).
     pub split: Split,
     pub reference: ReferenceSource,
 }

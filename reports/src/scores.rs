@@ -1,7 +1,7 @@
 //! Per-seed score rows, from cell records or score CSVs, and their polars DataFrame.
 //!
 //! Every table starts from these rows: one per backbone, method, dropout setting, task, metric
-//! and seed. Records store fractions (0..1) and the paper prints percentages, so every score is
+//! and seed. Records store fractions (0..1) and SuperPos-Prompt's tables print percentages, so every score is
 //! kept in percentage points (fraction x 100) from here on.
 
 use polars::prelude::*;
@@ -14,7 +14,7 @@ use crate::record::CellRecord;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Split {
-    /// The test evaluation of the selected state, as in the paper's tables.
+    /// The test evaluation of the selected state, as in SuperPos-Prompt's tables.
     Test,
     /// The validation evaluation of the selected state.
     Validation,
@@ -45,7 +45,7 @@ pub struct ScoreRow {
     pub seed: u64,
     /// The score in percentage points.
     pub score: f64,
-    /// The run never produced a valid label, so it is scored 0 (the paper marks such runs with a dagger).
+    /// The run never produced a valid label, so it is scored 0 (SuperPos-Prompt's Table 1 marks such runs with a dagger).
     pub never_valid: bool,
     /// The training loss became NaN or infinite; the score is that of the state selected before it.
     pub diverged: bool,
@@ -61,7 +61,7 @@ pub struct ScoreRow {
 /// Turns records into score rows from the `split` evaluation.
 ///
 /// Failed cells and cells without that evaluation give no rows (the flags list them). A cell
-/// flagged `never_valid` scores 0 on every metric, the paper's rule for runs that never emit a
+/// flagged `never_valid` scores 0 on every metric, SuperPos-Prompt's rule for runs that never emit a
 /// valid label, whatever its metric function returned for all-invalid predictions.
 pub fn rows_from_records(records: &[CellRecord], split: Split) -> Vec<ScoreRow> {
     let mut rows = Vec::new();

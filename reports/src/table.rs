@@ -41,7 +41,7 @@ impl Column {
 /// The separator between the numbers of a multi-part cell in Markdown and LaTeX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Joiner {
-    /// `58.2/65.5`, the paper's form for two-metric tasks.
+    /// `58.2/65.5`, SuperPos-Prompt's form for two-metric tasks.
     Slash,
     /// `58.2 ± 1.3`, a mean and its standard deviation.
     PlusMinus,
@@ -50,7 +50,7 @@ pub enum Joiner {
 /// A footnote mark on a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Mark {
-    /// At least one seed never produced a valid label and scores 0 (the paper's dagger).
+    /// At least one seed never produced a valid label and scores 0 (SuperPos-Prompt's dagger).
     NeverValid,
     /// At least one seed diverged (the training loss became NaN or infinite).
     Diverged,

@@ -6,7 +6,7 @@
 
 use crate::table::{format_number, Cell, Column, Content, Joiner, Mark, Table};
 
-/// Tables with more columns than this are scaled to the line width: the paper's Table 1 layout
+/// Tables with more columns than this are scaled to the line width: SuperPos-Prompt's Table 1 layout
 /// (3 row labels, 13 tasks and Avg) does not fit a single-column page at normal size.
 pub const RESIZE_ABOVE_COLUMNS: usize = 8;
 
