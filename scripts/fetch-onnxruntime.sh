@@ -41,6 +41,8 @@ esac
 readonly WHEEL="${PACKAGE}-${VERSION}-cp311-cp311-${platform}.whl"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/wheel.sh
+source "${repo_root}/scripts/lib/wheel.sh"
 dest="${1:-${repo_root}/models-cache/onnxruntime}"
 
 if [[ -s "${dest}/${LIBRARY}" && -L "${dest}/${LINK}" ]]; then
@@ -49,14 +51,7 @@ if [[ -s "${dest}/${LIBRARY}" && -L "${dest}/${LINK}" ]]; then
     exit 0
 fi
 
-if command -v python3 >/dev/null 2>&1; then
-    python=python3
-elif command -v python >/dev/null 2>&1; then
-    python=python
-else
-    echo "error: python3 not found; install Python 3 with pip, then run $0 again" >&2
-    exit 1
-fi
+find_python
 
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
@@ -64,21 +59,8 @@ trap 'rm -rf "${work}"' EXIT
 echo "downloading ${WHEEL} from PyPI" >&2
 # The explicit tags make pip pick the cp311 wheel on any interpreter. The library inside does
 # not depend on Python, and only a fixed file can be checked against a pinned sha256.
-if ! "${python}" -m pip download "${PACKAGE}==${VERSION}" --no-deps --only-binary=:all: \
-    --python-version 3.11 --implementation cp --abi cp311 --platform "${platform}" -d "${work}" >&2; then
-    echo "error: pip download of ${PACKAGE}==${VERSION} failed; check that PyPI is reachable (proxy, PIP_INDEX_URL) and run $0 again" >&2
-    exit 1
-fi
-if [[ ! -f "${work}/${WHEEL}" ]]; then
-    echo "error: pip did not produce ${WHEEL} in ${work}" >&2
-    exit 1
-fi
-
-actual="$("${python}" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "${work}/${WHEEL}")"
-if [[ "${actual}" != "${wheel_sha256}" ]]; then
-    echo "error: ${WHEEL} has sha256 ${actual}, expected ${wheel_sha256}; the download is corrupt or the index serves a different file" >&2
-    exit 1
-fi
+download_wheel "${PACKAGE}" "${VERSION}" "${WHEEL}" "${wheel_sha256}" "${work}" \
+    --python-version 3.11 --implementation cp --abi cp311 --platform "${platform}"
 
 # Unpack into a staging folder and rename it into place, so that an interrupted run never
 # leaves a DEST that looks complete.
