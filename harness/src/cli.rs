@@ -112,7 +112,7 @@ pub enum Command {
         #[arg(long)]
         results: Option<PathBuf>,
     },
-    /// Print or write report tables (the paper's Table 1 and Table 2, per-task tables, the
+    /// Print or write report tables (SuperPos-Prompt's Table 1 and Table 2, per-task tables, the
     /// comparison with reported numbers), the leaderboard CSV, convergence, flags and plots.
     Report {
         /// A results directory (with `cells/`) or a long-format score CSV with the columns
@@ -171,7 +171,7 @@ pub enum Command {
         json: bool,
     },
     /// Write a job-array script with one task per pending or failed cell and submit it to a
-    /// scheduler; every task writes to the one results directory, so resubmitting is safe.
+    /// scheduler. Every task writes to the one results directory, so resubmitting is safe.
     Submit {
         /// The grid file (YAML).
         grid: PathBuf,

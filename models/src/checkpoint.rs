@@ -1,6 +1,6 @@
 //! Hugging Face checkpoint files: locating, reading and checking them.
 //!
-//! A model directory holds `config.json` and weights in one of three layouts, tried in this
+//! A model directory contains `config.json` and weights in one of three layouts, tried in this
 //! order: `model.safetensors`, a sharded `model.safetensors.index.json` with its shards, or a
 //! PyTorch `pytorch_model.bin` (a zip of pickled tensors, read with candle's pickle reader).
 //! Every tensor is converted to float32 on load, because the golden references and the
@@ -24,7 +24,7 @@ pub enum WeightFormat {
     PytorchBin,
 }
 
-/// Where a model's files are and which weight layout they use.
+/// The location of a model's files and the weight layout they use.
 #[derive(Debug, Clone)]
 pub struct ModelFiles {
     pub dir: PathBuf,
@@ -158,7 +158,7 @@ impl Checkpoint {
         self.get(names[0], expected)
     }
 
-    /// Whether the checkpoint holds a tensor called `name`.
+    /// Returns true when the checkpoint contains a tensor called `name`.
     pub fn contains(&self, name: &str) -> bool {
         self.tensors.contains_key(name)
     }

@@ -33,12 +33,12 @@ impl Dropout {
         Self { rate, rng: RefCell::new(ChaCha8Rng::seed_from_u64(seed)) }
     }
 
-    /// The drop probability; 0 in evaluation mode.
+    /// Returns the drop probability, which is 0 in evaluation mode.
     pub fn rate(&self) -> f32 {
         self.rate
     }
 
-    /// Whether this switch changes anything.
+    /// Returns true when this switch changes anything.
     pub fn is_active(&self) -> bool {
         self.rate > 0.0
     }

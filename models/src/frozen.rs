@@ -2,7 +2,7 @@
 //! gradient.
 //!
 //! candle's `matmul` backward always computes the gradients of both operands. For a frozen
-//! weight the second one, `x^T dy`, is thrown away, yet it costs as much as the first; in prompt
+//! weight the second one, `x^T dy`, is thrown away, yet it costs as much as the first. In prompt
 //! tuning it is about half of the backward work. This custom op runs the same CPU kernel forward
 //! and returns only `dy W^T` backward. Devices other than the CPU, and inputs that carry no
 //! gradient, take the ordinary `matmul`.

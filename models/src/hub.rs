@@ -40,8 +40,8 @@ pub fn looks_like_hub_id(name: &str) -> bool {
 /// Resolves `name` to a directory that contains `config.json` and weights.
 pub fn resolve_model(name: &str) -> Result<PathBuf> {
     let path = Path::new(name);
-    // `models-cache/x` has the shape of a hub id too; when its first component is a local
-    // directory, the user meant a path, and a typo must not turn into a network request.
+    // `models-cache/x` has the shape of a hub id too. When its first component is a local
+    // directory, the user meant a path, so a typo must not turn into a network request.
     let first_is_local_dir = name.split('/').next().is_some_and(|first| Path::new(first).is_dir());
     if path.exists() || first_is_local_dir || !looks_like_hub_id(name) {
         if !path.is_dir() {

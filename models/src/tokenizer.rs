@@ -14,7 +14,7 @@ pub fn load_tokenizer(path: &Path) -> Result<tokenizers::Tokenizer> {
     if !file.is_file() {
         return Err(ModelError::Tokenizer {
             path: file,
-            message: "file not found; a Hugging Face model directory holds tokenizer.json".to_string(),
+            message: "file not found; a Hugging Face model directory contains tokenizer.json".to_string(),
         });
     }
     tokenizers::Tokenizer::from_file(&file).map_err(|e| ModelError::Tokenizer { path: file.clone(), message: e.to_string() })

@@ -12,7 +12,7 @@ mod slurm;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// The workspace root, so tests can name committed fixtures and configs.
+/// Returns the workspace root, so tests can name committed fixtures and configs.
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }

@@ -1,4 +1,4 @@
-//! `superpos report` on a small fixed results store, on the paper's published numbers, and on
+//! `superpos report` on a small fixed results store, on SuperPos-Prompt's published numbers, and on
 //! missing input.
 
 use super::{superpos, text, workspace};

@@ -68,7 +68,7 @@ pub fn padding_mask(attention_mask: &Tensor) -> Result<Tensor> {
     masked.reshape((batch, 1, 1, k_len))
 }
 
-/// The additive `[1, 1, q_len, k_len]` causal mask for queries at `offset..offset + q_len`.
+/// Builds the additive `[1, 1, q_len, k_len]` causal mask for queries at `offset..offset + q_len`.
 pub fn causal_mask(q_len: usize, k_len: usize, offset: usize, device: &Device) -> Result<Tensor> {
     let mut values = Vec::with_capacity(q_len * k_len);
     for q in 0..q_len {

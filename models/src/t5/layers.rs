@@ -70,7 +70,7 @@ impl FeedForward {
     }
 }
 
-/// A lookup into an embedding table with a `[vocab, d]` weight.
+/// Looks up rows of an embedding table with a `[vocab, d]` weight.
 pub fn embed(ids: &Tensor, table: &Tensor) -> Result<Tensor> {
     candle_nn::Embedding::new(table.clone(), table.dim(1)?).forward(ids)
 }
