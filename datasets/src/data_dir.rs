@@ -12,7 +12,7 @@ use crate::error::{DatasetError, Result};
 use crate::example::Dataset;
 use crate::task::{join_names, Benchmark, Split, Task};
 use crate::text_file::read_to_string;
-use crate::{glue, hf_export, superglue};
+use crate::{glue, hf_export, hf_parquet, superglue};
 
 /// The embedded SuperGLUE files: `(task, split, path in the release layout, contents)`.
 const EMBEDDED: &[(Task, Split, &str, &str)] = &[
@@ -167,6 +167,7 @@ impl DataDir {
             places.extend(
                 hf_export::candidate_paths(root, task, split)
                     .iter()
+                    .chain(&hf_export::parquet_patterns(root, task, split))
                     .map(|p| p.display().to_string()),
             );
         }
@@ -238,8 +239,25 @@ fn load_from_root(root: &Path, task: Task, split: Split) -> Result<Loaded> {
             return Ok(Some((display, examples)));
         }
     }
-    if let Some(parquet) = hf_export::find_parquet(root, task, split) {
-        return Err(hf_export::parquet_error(parquet, split));
+    let shards = hf_export::find_parquet(root, task, split);
+    if let [first, ..] = shards.as_slice() {
+        // Shards are read as one file, so that a MultiRC question split across two shards stays
+        // one group; row numbers in messages then count on from shard to shard.
+        let mut text = String::new();
+        for shard in &shards {
+            text.push_str(&hf_parquet::to_json_lines(shard)?);
+        }
+        let display = if shards.len() == 1 {
+            first.display().to_string()
+        } else {
+            format!(
+                "{} (and {} more shards, rows counted across them)",
+                first.display(),
+                shards.len() - 1
+            )
+        };
+        let examples = hf_export::parse(task, &text, &display)?;
+        return Ok(Some((display, examples)));
     }
     Ok(None)
 }

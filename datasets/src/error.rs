@@ -62,8 +62,15 @@ pub enum DatasetError {
         available: String,
     },
 
-    #[error("{path}: parquet is not supported; convert it to JSON lines, for example with `datasets.load_dataset(\"parquet\", data_files=...)[\"train\"].to_json(\"{suggested}\")`")]
-    ParquetUnsupported { path: PathBuf, suggested: String },
+    #[error("{path}: cannot read parquet: {message}")]
+    Parquet { path: PathBuf, message: String },
+
+    #[error("{path}: column `{column}` is compressed with {codec}, which this build does not read; write the export with snappy (`Dataset.to_parquet` does by default) or as JSON lines (`Dataset.to_json`)")]
+    ParquetCodec {
+        path: PathBuf,
+        column: String,
+        codec: String,
+    },
 
     #[error("unknown {kind} {name:?}; expected one of: {expected}")]
     UnknownName {

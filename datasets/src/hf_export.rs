@@ -1,6 +1,8 @@
 //! Hugging Face `datasets` exports of the `glue` and `super_glue` datasets, written with
 //! `Dataset.to_json` (JSON lines) into `hf/<glue|super_glue>/<config>/<split>.jsonl` under a
-//! data directory, for example `hf/glue/mnli/validation_matched.jsonl`.
+//! data directory, for example `hf/glue/mnli/validation_matched.jsonl`, or as parquet
+//! (`<split>.parquet` or the hub's `<split>-00000-of-00001.parquet`), which
+//! [`crate::hf_parquet`] turns into the same rows.
 //!
 //! The columns are the Hugging Face ones, which are also this crate's canonical field names,
 //! and labels are integers (the class index, `-1` for an unlabelled test row), or a float for
@@ -12,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::error::{DatasetError, Result};
+use crate::error::Result;
 use crate::example::{Example, Label};
 use crate::jsonl::{self, get_in, JsonRow};
 use crate::task::{Benchmark, Split, Task};
@@ -35,17 +37,19 @@ pub(crate) fn candidate_paths(root: &Path, task: Task, split: Split) -> Vec<Path
     ]
 }
 
-/// Finds a parquet file for the split (`<split>.parquet` or the hub's
-/// `<split>-00000-of-00001.parquet` shards).
-pub(crate) fn find_parquet(root: &Path, task: Task, split: Split) -> Option<PathBuf> {
+/// Finds the parquet files of a split: `<split>.parquet`, or else every hub shard
+/// `<split>-NNNNN-of-NNNNN.parquet` in name order (empty when there is neither).
+pub(crate) fn find_parquet(root: &Path, task: Task, split: Split) -> Vec<PathBuf> {
     let dir = config_dir(root, task);
     let single = dir.join(format!("{split}.parquet"));
     if single.is_file() {
-        return Some(single);
+        return vec![single];
     }
     let prefix = format!("{split}-");
-    let mut shards: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .ok()?
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut shards: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| {
             let name = path
@@ -56,18 +60,16 @@ pub(crate) fn find_parquet(root: &Path, task: Task, split: Split) -> Option<Path
         })
         .collect();
     shards.sort();
-    shards.into_iter().next()
+    shards
 }
 
-/// Builds the error for a split that exists only as parquet.
-// TODO: read parquet directly once a light reader exists. The `parquet` crate pulls in arrow
-// and its compression codecs, a heavy addition to every build of this crate, while
-// `Dataset.to_json` converts an export in one line.
-pub(crate) fn parquet_error(path: PathBuf, split: Split) -> DatasetError {
-    DatasetError::ParquetUnsupported {
-        path,
-        suggested: format!("{split}.jsonl"),
-    }
+/// Names the parquet files `find_parquet` looks for, for "not found" messages.
+pub(crate) fn parquet_patterns(root: &Path, task: Task, split: Split) -> Vec<PathBuf> {
+    let dir = config_dir(root, task);
+    vec![
+        dir.join(format!("{split}.parquet")),
+        dir.join(format!("{split}-*.parquet")),
+    ]
 }
 
 /// Parses an export. `path` is only used in error messages.

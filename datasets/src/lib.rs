@@ -11,9 +11,9 @@
 //! A [`DataDir`] finds each split in this order:
 //! 1. the official release layout: `glue/<Task>/*.tsv` (tab-separated, no quote handling) and
 //!    `superglue/<Task>/{train,val,test}.jsonl`;
-//! 2. a Hugging Face `datasets` export as JSON lines with integer labels:
-//!    `hf/glue/<config>/<split>.jsonl` or `hf/super_glue/<config>/<split>.jsonl` (parquet is
-//!    reported with a message to convert it);
+//! 2. a Hugging Face `datasets` export with integer labels, as JSON lines
+//!    (`hf/glue/<config>/<split>.jsonl`, `hf/super_glue/<config>/<split>.jsonl`) or as parquet
+//!    (`<split>.parquet` or the hub's `<split>-NNNNN-of-NNNNN.parquet` shards in the same folder);
 //! 3. the embedded CB, COPA and RTE SuperGLUE files, compiled into the binary, so the
 //!    quickstart and the tests need no data directory ([`DataDir::embedded`]).
 //!
@@ -43,6 +43,7 @@ pub mod error;
 pub mod example;
 mod glue;
 mod hf_export;
+mod hf_parquet;
 mod jsonl;
 pub mod metrics;
 pub mod protocol;

@@ -6,7 +6,11 @@
 //! - `official/` contains the first rows of the real release files, except
 //!   `glue/QQP/train.tsv`: two constructed rows in the official column layout, because no QQP
 //!   copy is stored.
-//! - `hf/` contains the CoLA rows as `Dataset.to_json` writes them.
+//! - `hf/` contains the CoLA rows as `Dataset.to_json` writes them, and the official STS-B and
+//!   MultiRC validation rows as snappy parquet in the `datasets` schema (float32 STS-B scores,
+//!   MultiRC's `idx` as a struct), written with pyarrow 26.0.1.
+//! - `hf-invalid/` holds parquet files written with pyarrow 26.0.1 to be rejected: SST-2 with a
+//!   null label in row 2, CoLA compressed with zstd.
 //! - `t5-tokenizer.json` is the T5 tokenizer shared by t5-small/base and T5 v1.1.
 //! - `metrics-reference.json` was produced with scikit-learn 1.9.1 and SciPy 1.17.1.
 
@@ -486,22 +490,80 @@ fn hf_export_matches_official_rows() {
 }
 
 #[test]
-fn parquet_export_asks_for_json_lines() {
+fn parquet_exports_match_official_rows() {
+    // STS-B as a hub shard with float32 scores, MultiRC with its `idx` struct column.
+    for (task, file) in [
+        (Task::Stsb, "hf/glue/stsb/validation-00000-of-00001.parquet"),
+        (Task::Multirc, "hf/super_glue/multirc/validation.parquet"),
+    ] {
+        let hf = DataDir::only(fixtures())
+            .load(task, Split::Validation)
+            .unwrap();
+        let official = official().load(task, Split::Validation).unwrap();
+        assert!(hf.source.ends_with(file), "{}", hf.source);
+        assert_eq!(hf.len(), official.len(), "{task}");
+        for (ours, theirs) in hf.examples.iter().zip(&official.examples) {
+            assert_eq!(ours.fields, theirs.fields, "{task}");
+            assert_eq!(ours.label, theirs.label, "{task}");
+            assert_eq!(ours.group, theirs.group, "{task}");
+        }
+    }
+    let stsb = DataDir::only(fixtures())
+        .load(Task::Stsb, Split::Validation)
+        .unwrap();
+    assert_eq!(stsb.examples[1].score(), Some(4.75));
+}
+
+#[test]
+fn parquet_row_with_null_label_names_file_row_and_field() {
+    let root = fixtures().join("hf-invalid");
+    let err = DataDir::only(&root)
+        .load(Task::Sst2, Split::Train)
+        .unwrap_err();
+    let path = root.join("hf/glue/sst2/train.parquet");
+    assert_eq!(
+        err.to_string(),
+        format!("{}:2: missing field `label`", path.display())
+    );
+}
+
+#[test]
+fn parquet_with_unread_codec_names_column_and_fix() {
+    let root = fixtures().join("hf-invalid");
+    let err = DataDir::only(&root)
+        .load(Task::Cola, Split::Train)
+        .unwrap_err();
+    let message = err.to_string();
+    let path = root.join("hf/glue/cola/train.parquet");
+    assert!(
+        message.starts_with(&format!(
+            "{}: column `sentence` is compressed with ZSTD",
+            path.display()
+        )),
+        "{message}"
+    );
+    assert!(message.contains("snappy"), "{message}");
+}
+
+#[test]
+fn corrupt_parquet_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
         "hf/super_glue/boolq/train-00000-of-00001.parquet",
-        "",
+        "not parquet",
     );
     let err = DataDir::only(dir.path())
         .load(Task::Boolq, Split::Train)
         .unwrap_err();
-    let message = err.to_string();
+    let path = dir
+        .path()
+        .join("hf/super_glue/boolq/train-00000-of-00001.parquet");
     assert!(
-        message.contains("train-00000-of-00001.parquet"),
-        "{message}"
+        err.to_string()
+            .starts_with(&format!("{}: cannot read parquet: ", path.display())),
+        "{err}"
     );
-    assert!(message.contains("convert it to JSON lines"), "{message}");
 }
 
 #[test]
