@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use superpos_models::{DeviceSpec, Precision};
 
 use crate::progress::ProgressMode;
 
@@ -40,6 +41,9 @@ pub enum Command {
         /// Keep the run's results here (default: a temporary directory).
         #[arg(long)]
         results: Option<PathBuf>,
+        /// Where the models run: cpu, cuda or cuda:N. The baseline was recorded on the CPU.
+        #[arg(long, default_value = "cpu")]
+        device: DeviceSpec,
     },
     /// Run the same inputs through the candle backbone and through ONNX Runtime, and report the
     /// largest error per output. Exit 1 when one is outside tolerance.
@@ -66,6 +70,44 @@ pub enum Command {
         #[arg(long, default_value_t = superpos_models::onnx::DEFAULT_TOLERANCE)]
         tolerance: f64,
         /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Time a prompt-tuning training step, or greedy evaluation, of a T5 configuration with
+    /// random weights on a fixed batch; prints the median over repeated runs and peak memory.
+    Bench {
+        /// A T5 config.json, such as configs/backbones/t5-v1_1-small/config.json.
+        #[arg(long)]
+        config: PathBuf,
+        /// `step`: forward, backward to the prompt and AdamW; `generate`: encode and decode
+        /// greedily for --target-len tokens.
+        #[arg(long, value_enum)]
+        workload: crate::commands::bench::BenchWorkload,
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+        batch: u32,
+        /// Source tokens per row, not counting the prompt.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(2..))]
+        source_len: u32,
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+        prompt_len: u32,
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+        target_len: u32,
+        /// Dropout rate during training steps (0 turns it off).
+        #[arg(long, default_value_t = 0.0)]
+        dropout: f32,
+        /// Untimed runs before the timed ones.
+        #[arg(long, default_value_t = 2)]
+        warmup: usize,
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+        repeats: u32,
+        /// Threads for the CPU kernels (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long, default_value = "cpu")]
+        device: DeviceSpec,
+        #[arg(long, default_value = "f32")]
+        precision: Precision,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -158,6 +200,10 @@ pub enum Command {
         /// Results directory (default: the grid's `results_dir`, else results/<grid name>).
         #[arg(long)]
         results: Option<PathBuf>,
+        /// Where the models run: cpu, cuda or cuda:N (CUDA needs a binary built with
+        /// scripts/build-cuda.sh). The device is recorded with every result.
+        #[arg(long, default_value = "cpu")]
+        device: DeviceSpec,
     },
     /// Count a grid's done, running, failed and pending cells and list each cell's state.
     Status {
@@ -190,6 +236,10 @@ pub enum Command {
         /// CPUs for each task; also the thread count of its CPU kernels.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         cpus_per_task: u32,
+        /// Request one GPU per task (--gres=gpu:1) and run each cell with --device cuda; the
+        /// executable must be a CUDA build (scripts/build-cuda.sh).
+        #[arg(long)]
+        gpu: bool,
         /// Results directory (default: the grid's `results_dir`, else results/<grid name>).
         #[arg(long)]
         results: Option<PathBuf>,
@@ -242,5 +292,12 @@ pub enum ModelCommand {
         /// outputs; gradients are allowed at least 1e-3.
         #[arg(long, default_value_t = superpos_models::verify::FORWARD_TOLERANCE)]
         tolerance: f64,
+        /// Where the model runs: cpu, cuda or cuda:N.
+        #[arg(long, default_value = "cpu")]
+        device: DeviceSpec,
+        /// The format of the frozen matrix products: f32, or bf16 (compare with a looser
+        /// --tolerance, such as 3e-2).
+        #[arg(long, default_value = "f32")]
+        precision: Precision,
     },
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use superpos_datasets::{DataDir, Protocol, ResolvedProtocol, Task};
 use superpos_methods::MethodConfig;
+use superpos_models::Precision;
 
 use crate::exit::InputError;
 
@@ -112,6 +113,10 @@ pub struct TrainingSpec {
     /// Uses only the first this many validation and test examples, if set.
     #[serde(default)]
     pub eval_limit: Option<usize>,
+    /// The format of the frozen backbone's matrix products: `f32` (default) or `bf16`. Left out
+    /// of the serialised cell when `f32`, so that cell ids made before the setting existed hold.
+    #[serde(default, skip_serializing_if = "Precision::is_f32")]
+    pub precision: Precision,
 }
 
 /// A grid file.

@@ -4,6 +4,8 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use superpos_models::DeviceSpec;
+
 use crate::grid::Cell;
 use crate::progress::Observer;
 use crate::store::{CellState, Store};
@@ -30,11 +32,14 @@ pub struct RunOptions {
     pub jobs: usize,
     /// ONNX cross-check reports by backbone name, recorded in each cell's provenance.
     pub crosschecks: std::collections::HashMap<String, serde_json::Value>,
+    /// Where the models run.
+    pub device: DeviceSpec,
 }
 
 /// Runs `cells`, `options.jobs` at a time, and returns what happened.
 pub fn run_cells(cells: &[Cell], store: &Store, options: &RunOptions, observer: &dyn Observer) -> anyhow::Result<RunSummary> {
     let counters: [AtomicUsize; 5] = Default::default();
+    let device = options.device.open()?;
     let run_one = |cell: &Cell| -> anyhow::Result<()> {
         let id = cell.id();
         // Only the record is read here: probing the lock would briefly take it and could make a
@@ -53,7 +58,7 @@ pub fn run_cells(cells: &[Cell], store: &Store, options: &RunOptions, observer: 
             counters[3].fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
-        let record: CellRecord = run_cell(cell, store, observer, options.crosschecks.get(&cell.backbone.name));
+        let record: CellRecord = run_cell(cell, store, observer, options.crosschecks.get(&cell.backbone.name), &device);
         let path = store.write(&id, &record)?;
         drop(lock);
         let index = match record.status {

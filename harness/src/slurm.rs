@@ -41,6 +41,9 @@ pub struct ArrayScript<'a> {
     pub time: Option<&'a str>,
     /// CPUs per task; also the thread count of the task's CPU kernels.
     pub cpus_per_task: usize,
+    /// Requests one GPU per task (`--gres=gpu:1`) and runs the cell with `--device cuda`. Slurm
+    /// sets CUDA_VISIBLE_DEVICES to the allocated GPU, so it is ordinal 0 inside the task.
+    pub gpu: bool,
 }
 
 impl ArrayScript<'_> {
@@ -99,6 +102,9 @@ impl ArrayScript<'_> {
         if let Some(time) = self.time {
             let _ = writeln!(s, "#SBATCH --time={time}");
         }
+        if self.gpu {
+            s.push_str("#SBATCH --gres=gpu:1\n");
+        }
 
         s.push_str("set -euo pipefail\n");
         let _ = writeln!(s, "cells='{}'", path(self.cells_file));
@@ -111,11 +117,12 @@ impl ArrayScript<'_> {
         s.push_str("echo \"superpos: array task $index runs cell $cell on $(hostname)\" >&2\n");
         let _ = writeln!(
             s,
-            "exec '{}' run '{}' --cell \"$cell\" --results '{}' --progress jsonl --threads {}",
+            "exec '{}' run '{}' --cell \"$cell\" --results '{}' --progress jsonl --threads {}{}",
             path(self.executable),
             path(self.grid),
             path(self.results),
-            self.cpus_per_task
+            self.cpus_per_task,
+            if self.gpu { " --device cuda" } else { "" }
         );
         Ok(s)
     }
@@ -254,6 +261,7 @@ mod tests {
             partition: None,
             time: None,
             cpus_per_task: 1,
+            gpu: false,
         };
         let err = script.render().unwrap_err();
         assert!(err.to_string().contains("grid path /my grids/g.yaml contains whitespace"), "{err}");
@@ -262,5 +270,11 @@ mod tests {
         assert!(text.contains("#SBATCH --array=0-1\n"), "{text}");
         assert!(!text.contains("--partition"), "{text}");
         assert!(!text.contains("--time"), "{text}");
+        assert!(!text.contains("--gres"), "{text}");
+
+        let gpu = ArrayScript { gpu: true, ..ok };
+        let text = gpu.render().unwrap();
+        assert!(text.contains("#SBATCH --gres=gpu:1\n"), "{text}");
+        assert!(text.contains(" --progress jsonl --threads 1 --device cuda\n"), "{text}");
     }
 }

@@ -41,6 +41,9 @@ pub enum ModelError {
     #[error("{path}: cannot load tokenizer: {message}")]
     Tokenizer { path: PathBuf, message: String },
 
+    #[error("cannot use device {device}: {message}")]
+    Device { device: String, message: String },
+
     #[error("invalid input: {0}")]
     InvalidInput(String),
 

@@ -9,23 +9,31 @@
 //! - [`tokenizer`]: the `tokenizer.json` of a model directory.
 //! - [`verify`]: comparing a model against stored reference outputs.
 //! - [`onnx`]: exporting T5 to ONNX and cross-checking candle against ONNX Runtime.
+//! - [`device`] and [`precision`]: where a model runs (CPU or CUDA) and in which number format
+//!   its frozen matrix products are computed.
+//! - [`benchmark`]: the timed T5 workloads behind `superpos bench` and the criterion benchmarks.
 //! - [`bert`]: BERT-family encoders (all-MiniLM-L6-v2) with a soft prompt and a trainable head.
 //!
 //! Invariant: backbone weights are plain tensors, never trainable variables, except when a
 //! caller asks for full fine-tuning through `T5Model::from_checkpoint_trainable`.
 
+pub mod benchmark;
 pub mod bert;
 pub mod checkpoint;
+pub mod device;
 pub mod dropout;
 pub mod error;
 pub mod frozen;
 pub mod hub;
 pub mod info;
 pub mod onnx;
+pub mod precision;
 pub mod prompt;
 pub mod t5;
 pub mod tokenizer;
 pub mod verify;
 
+pub use device::DeviceSpec;
 pub use dropout::Dropout;
+pub use precision::Precision;
 pub use error::{ModelError, Result};

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use superpos_models::DeviceSpec;
+
 use crate::exit::{InputError, FAILED};
 use crate::grid::load_cells;
 use crate::progress::Silent;
@@ -11,7 +13,7 @@ use crate::runner::{run_cells, RunOptions};
 use crate::store::Store;
 use crate::train::record::{CellRecord, Status};
 
-pub fn run(grid_path: &Path, baseline: &Path, update: bool, results: Option<&Path>) -> anyhow::Result<i32> {
+pub fn run(grid_path: &Path, baseline: &Path, update: bool, results: Option<&Path>, device: DeviceSpec) -> anyhow::Result<i32> {
     let (grid, cells) = load_cells(grid_path)?;
     let Some(spec) = grid.regression.clone() else {
         return Err(InputError(format!("{}: a CI grid needs a `regression` section with its tolerances", grid_path.display())).into());
@@ -21,7 +23,7 @@ pub fn run(grid_path: &Path, baseline: &Path, update: bool, results: Option<&Pat
     let scratch = tempfile::tempdir()?;
     let results = results.map(Path::to_path_buf).unwrap_or_else(|| scratch.path().to_path_buf());
     let store = Store::open(&results)?;
-    let summary = run_cells(&cells, &store, &RunOptions { force: true, jobs: 1, crosschecks: Default::default() }, &Silent)?;
+    let summary = run_cells(&cells, &store, &RunOptions { force: true, jobs: 1, crosschecks: Default::default(), device }, &Silent)?;
 
     let mut records: Vec<CellRecord> = Vec::new();
     for cell in &cells {

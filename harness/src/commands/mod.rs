@@ -1,5 +1,6 @@
 //! One module per subcommand; [`dispatch`] routes the parsed command and returns the exit code.
 
+pub(crate) mod bench;
 mod ci;
 pub(crate) mod crosscheck;
 mod data;
@@ -19,7 +20,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Model(command) => model::run(command),
         Command::Data(DataCommand::Verify { data_dir }) => data::verify(&data_dir),
-        Command::Ci { grid, baseline, update_baseline, results } => ci::run(&grid, &baseline, update_baseline, results.as_deref()),
+        Command::Ci { grid, baseline, update_baseline, results, device } => ci::run(&grid, &baseline, update_baseline, results.as_deref(), device),
         Command::Crosscheck { model, onnx, task, data_dir, examples, batch_size, tolerance, json } => crosscheck::run(crosscheck::CrosscheckArgs {
             model: &model,
             onnx: &onnx,
@@ -30,6 +31,14 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
             tolerance,
             json,
         }),
+        Command::Bench { config, workload, batch, source_len, prompt_len, target_len, dropout, warmup, repeats, threads, device, precision, json } => {
+            if let Some(threads) = threads {
+                // As for `run`: set before candle's CPU kernels first read it.
+                std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+            }
+            let shape = superpos_models::benchmark::Shape { batch: batch as usize, source_len: source_len as usize, prompt_len: prompt_len as usize, target_len: target_len as usize };
+            bench::run(bench::BenchArgs { config: &config, workload, shape, dropout, warmup, repeats: repeats as usize, device, precision, json })
+        }
         Command::ExportOnnx { model, out, check, tolerance } => export_onnx::run(&model, &out, check, tolerance),
         Command::ExportPrompts { results, out, seed, dropout } => export::export_prompts(&results, &out, seed, dropout == OnOff::On),
         Command::Plan { grid, json, results } => plan::run(&grid, json, results.as_deref()),
@@ -42,23 +51,24 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
             plots: !no_plots,
         }),
         Command::Status { grid, results, json } => status::run(&grid, results.as_deref(), json),
-        Command::Submit { grid, executor, array_parallelism, partition, time, cpus_per_task, results, dry_run } => submit::run(submit::SubmitArgs {
+        Command::Submit { grid, executor, array_parallelism, partition, time, cpus_per_task, gpu, results, dry_run } => submit::run(submit::SubmitArgs {
             grid: &grid,
             executor,
             array_parallelism: array_parallelism.map(|n| n as usize),
             partition: partition.as_deref(),
             time: time.as_deref(),
             cpus_per_task: cpus_per_task as usize,
+            gpu,
             results: results.as_deref(),
             dry_run,
         }),
-        Command::Run { grid, cell, force, jobs, threads, progress, results } => {
+        Command::Run { grid, cell, force, jobs, threads, progress, results, device } => {
             if let Some(threads) = threads {
                 // candle's CPU kernels size their thread pool from this variable on first use,
                 // which has not happened yet in this process.
                 std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
             }
-            run::run(run::RunArgs { grid: &grid, cells: &cell, force, jobs, progress, results: results.as_deref() })
+            run::run(run::RunArgs { grid: &grid, cells: &cell, force, jobs, progress, results: results.as_deref(), device })
         }
     }
 }

@@ -3,11 +3,11 @@
 use std::path::Path;
 
 use anyhow::Context;
-use candle_core::Device;
 use superpos_models::hub::resolve_model;
 use superpos_models::info::model_info;
 use superpos_models::t5::T5Model;
 use superpos_models::verify::verify_against_reference;
+use superpos_models::{DeviceSpec, Precision};
 
 use crate::cli::ModelCommand;
 use crate::exit::FAILED;
@@ -15,7 +15,7 @@ use crate::exit::FAILED;
 pub fn run(command: ModelCommand) -> anyhow::Result<i32> {
     match command {
         ModelCommand::Info { model, json } => info(&model, json),
-        ModelCommand::Verify { model, reference, tolerance } => verify(&model, &reference, tolerance),
+        ModelCommand::Verify { model, reference, tolerance, device, precision } => verify(&model, &reference, tolerance, device, precision),
     }
 }
 
@@ -43,9 +43,11 @@ fn info(model: &str, json: bool) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn verify(model: &str, reference: &Path, tolerance: f64) -> anyhow::Result<i32> {
+fn verify(model: &str, reference: &Path, tolerance: f64, device: DeviceSpec, precision: Precision) -> anyhow::Result<i32> {
     let dir = resolve_model(model)?;
-    let model = T5Model::load(&dir, &Device::Cpu).with_context(|| format!("loading {}", dir.display()))?;
+    let opened = device.open()?;
+    let model = T5Model::load(&dir, &opened).and_then(|m| m.with_precision(precision)).with_context(|| format!("loading {}", dir.display()))?;
+    println!("device {device}, precision {}", serde_json::to_value(precision)?.as_str().unwrap_or_default());
     let results = verify_against_reference(&model, reference, tolerance)?;
     println!("{:<28} {:>14} {:>14} {:>10}  status", "output", "relative error", "max abs error", "tolerance");
     for r in &results {

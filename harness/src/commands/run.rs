@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::exit::{InputError, FAILED};
 use superpos_models::onnx::{crosscheck, CrosscheckInputs};
 use superpos_models::t5::T5Config;
+use superpos_models::DeviceSpec;
 
 use crate::commands::crosscheck::classify;
 use crate::grid::{load_cells, Cell, Family};
@@ -22,6 +23,7 @@ pub struct RunArgs<'a> {
     pub jobs: usize,
     pub progress: ProgressMode,
     pub results: Option<&'a Path>,
+    pub device: DeviceSpec,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<i32> {
@@ -42,7 +44,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     crate::store::write_atomic(&results.join("grid.yaml"), std::fs::read(args.grid)?.as_slice())?;
     tracing::info!(grid = %grid.name, cells = cells.len(), results = %results.display(), "run started");
     let observer = observer(args.progress, cells.len());
-    let summary = run_cells(&cells, &store, &RunOptions { force: args.force, jobs: args.jobs, crosschecks }, observer.as_ref())?;
+    let summary = run_cells(&cells, &store, &RunOptions { force: args.force, jobs: args.jobs, crosschecks, device: args.device }, observer.as_ref())?;
     eprintln!(
         "{} finished, {} diverged, {} failed, {} already done, {} running elsewhere; results in {}",
         summary.finished,

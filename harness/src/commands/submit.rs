@@ -31,6 +31,7 @@ pub struct SubmitArgs<'a> {
     pub partition: Option<&'a str>,
     pub time: Option<&'a str>,
     pub cpus_per_task: usize,
+    pub gpu: bool,
     pub results: Option<&'a Path>,
     pub dry_run: bool,
 }
@@ -104,6 +105,7 @@ pub fn run(args: SubmitArgs) -> anyhow::Result<i32> {
         partition: args.partition,
         time: args.time,
         cpus_per_task: args.cpus_per_task,
+        gpu: args.gpu,
     }
     .render()?;
     write_atomic(&script_path, script.as_bytes())?;

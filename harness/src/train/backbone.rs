@@ -65,11 +65,15 @@ pub fn load(cell: &Cell, dir: &Path, protocol: &ResolvedProtocol, prompt_len: us
             let config = T5Config::from_file(&files.config)?;
             let dropout_rate = cell.backbone.dropout_rate.unwrap_or(config.dropout_rate);
             let checkpoint = Checkpoint::load(files, device)?;
+            let precision = cell.training.precision;
             let (model, trainable_weights) = if cell.method.needs_trainable_backbone() {
+                if !precision.is_f32() {
+                    bail!(InputError(format!("training.precision {precision:?} applies to frozen backbones; method {} trains every weight in float32, so remove the setting", cell.method.name())));
+                }
                 let (model, vars) = T5Model::from_checkpoint_trainable(config, &checkpoint)?;
                 (model, Some(vars))
             } else {
-                (T5Model::from_checkpoint(config, &checkpoint)?, None)
+                (T5Model::from_checkpoint(config, &checkpoint)?.with_precision(precision)?, None)
             };
             let encoder = Encoder::from_file(&tokenizer_file, protocol, prompt_len)?;
             let backbone = Backbone::T5 { model, encoder, protocol: protocol.clone() };
@@ -82,6 +86,11 @@ pub fn load(cell: &Cell, dir: &Path, protocol: &ResolvedProtocol, prompt_len: us
                     cell.method.name(),
                     cell.backbone.name
                 )));
+            }
+            if !cell.training.precision.is_f32() {
+                // NOTE: the BERT encoder's linear layers keep their own float32 path; bfloat16
+                // products are implemented for T5, the paper's backbone.
+                bail!(InputError(format!("training.precision {:?} is implemented for T5 backbones only; backbone {} is encoder-only", cell.training.precision, cell.backbone.name)));
             }
             let model = BertModel::load(dir, device)?;
             let dropout_rate = cell.backbone.dropout_rate.unwrap_or(model.config.hidden_dropout_prob);
@@ -191,7 +200,7 @@ impl Backbone {
         Ok((ids, mask))
     }
 
-    fn device(&self) -> &Device {
+    pub fn device(&self) -> &Device {
         match self {
             Backbone::T5 { model, .. } => model.device(),
             Backbone::Bert { model, .. } => model.device(),

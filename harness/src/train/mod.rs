@@ -34,7 +34,7 @@ pub const STATE_FILE: &str = "method.safetensors";
 
 /// Runs a cell to completion and returns its record. Errors become a `failed` record, so the
 /// caller can always store one.
-pub fn run_cell(cell: &Cell, store: &Store, observer: &dyn Observer, crosscheck: Option<&serde_json::Value>) -> CellRecord {
+pub fn run_cell(cell: &Cell, store: &Store, observer: &dyn Observer, crosscheck: Option<&serde_json::Value>, device: &Device) -> CellRecord {
     let started = Instant::now();
     let mut record = CellRecord {
         id: cell.id(),
@@ -54,7 +54,7 @@ pub fn run_cell(cell: &Cell, store: &Store, observer: &dyn Observer, crosscheck:
     let span = tracing::info_span!("cell", id = %record.id, label = %record.label);
     let _entered = span.enter();
     tracing::info!("cell started");
-    if let Err(err) = train_and_evaluate(cell, store, observer, crosscheck, &mut record) {
+    if let Err(err) = train_and_evaluate(cell, store, observer, crosscheck, device, &mut record) {
         tracing::error!(error = %format!("{err:#}"), "cell failed");
         record.status = Status::Failed;
         record.error = Some(format!("{err:#}"));
@@ -83,9 +83,8 @@ fn limit(mut examples: Vec<Example>, limit: Option<usize>) -> Vec<Example> {
     examples
 }
 
-fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, crosscheck: Option<&serde_json::Value>, record: &mut CellRecord) -> anyhow::Result<()> {
+fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, crosscheck: Option<&serde_json::Value>, device: &Device, record: &mut CellRecord) -> anyhow::Result<()> {
     let setup = Instant::now();
-    let device = Device::Cpu;
     let model_dir = superpos_models::hub::resolve_model(&cell.backbone.model)?;
     let mut protocol = cell.protocol.clone();
     if let Some(max) = cell.training.max_source_len {
@@ -93,7 +92,7 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
     }
     let splits = protocol.splits(&cell.data()).with_context(|| format!("loading task {}", cell.task))?;
     let prompt_len = cell.method.prompt_length();
-    let loaded = backbone::load(cell, &model_dir, &protocol, prompt_len, &device)?;
+    let loaded = backbone::load(cell, &model_dir, &protocol, prompt_len, device)?;
     let backbone = &loaded.backbone;
 
     let table = backbone.embedding_table();
@@ -258,13 +257,22 @@ fn load_state(method: &mut dyn TuningMethod, backbone: &Backbone, path: &Path) -
     method.load(path)?;
     let extra: Vec<(String, Var)> = backbone.extra_state();
     if !extra.is_empty() {
-        let stored = candle_core::safetensors::load(head_path(path), &Device::Cpu)?;
+        let stored = candle_core::safetensors::load(head_path(path), backbone.device())?;
         for (name, var) in extra {
             let tensor = stored.get(&name).with_context(|| format!("{} lacks {name}", head_path(path).display()))?;
             var.set(tensor)?;
         }
     }
     Ok(())
+}
+
+/// Names a device as `--device` does: `cpu` or `cuda:N`.
+fn describe(device: &Device) -> String {
+    match device.location() {
+        candle_core::DeviceLocation::Cpu => "cpu".to_string(),
+        candle_core::DeviceLocation::Cuda { gpu_id } => format!("cuda:{gpu_id}"),
+        other => format!("{other:?}"),
+    }
 }
 
 fn head_path(path: &Path) -> std::path::PathBuf {
@@ -295,7 +303,7 @@ fn provenance(cell: &Cell, loaded: &backbone::Loaded, sources: &[String], splits
     }
     let weights = loaded.weight_files.iter().map(|p| hash_file_cached(p)).collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Provenance {
-        environment: Environment::current("cpu"),
+        environment: Environment::current(&describe(loaded.backbone.device())),
         seed: cell.seed,
         data,
         weights,

@@ -285,3 +285,43 @@ fn plan_counts_encoder_head() {
     assert_eq!(count("all-MiniLM-L6-v2/prompt_tuning/cb/seed0/dropout-on"), 3840 + 3 * 385);
     assert_eq!(count("all-MiniLM-L6-v2/prompt_tuning/copa/seed0/dropout-on"), 3840 + 2 * 385);
 }
+
+#[test]
+fn bf16_precision_is_recorded_and_changes_ids() {
+    let grid = edited_grid("  eval_limit: 12", "  eval_limit: 12\n  precision: bf16");
+    let (bf16_dir, f32_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (code, _, stderr) = run_grid(grid.path().to_str().unwrap(), bf16_dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = run_grid(GRID, f32_dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let (bf16, f32) = (records(bf16_dir.path()), records(f32_dir.path()));
+    assert_eq!(bf16.len(), 4);
+    for record in &bf16 {
+        assert_eq!(record["status"], "finished", "{record}");
+        assert_eq!(record["cell"]["training"]["precision"], "bf16");
+    }
+    // Float32 leaves the setting out of the cell, so its ids are those of grids without it.
+    assert!(f32[0]["cell"]["training"].get("precision").is_none());
+    let bf16_ids: Vec<&str> = bf16.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(f32.iter().all(|r| !bf16_ids.contains(&r["id"].as_str().unwrap())));
+    // Same cell, other precision: the first epoch's loss moves, but only a little.
+    let loss = |records: &[serde_json::Value], label: &str| -> f64 {
+        let record = records.iter().find(|r| r["label"] == label).unwrap();
+        record["curve"][0]["train_loss"].as_f64().unwrap()
+    };
+    let label = f32[0]["label"].as_str().unwrap();
+    let (ours, reference) = (loss(&bf16, label), loss(&f32, label));
+    assert_ne!(ours, reference);
+    assert!((ours - reference).abs() / reference < 0.05, "bf16 loss {ours} vs f32 {reference}");
+}
+
+#[test]
+fn cuda_device_without_cuda_build_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_grid(GRID, dir.path(), &["--device", "cuda:1"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot use device cuda:1: this binary was built without CUDA; build one with scripts/build-cuda.sh"), "{stderr}");
+    let (code, _, stderr) = run_grid(GRID, dir.path(), &["--device", "gpu"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("invalid device \"gpu\""), "{stderr}");
+}

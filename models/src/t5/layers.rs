@@ -12,11 +12,14 @@ use crate::dropout::Dropout;
 use crate::frozen::frozen_matmul;
 
 /// Applies `x W^T` for a `[out, in]` weight, as `torch.nn.Linear(bias=False)` does. A frozen
-/// weight gets no gradient (see [`crate::frozen`]).
+/// weight gets no gradient (see [`crate::frozen`]). A weight stored in another dtype (bfloat16,
+/// see [`crate::precision`]) sets the dtype of the product, and the result is cast back to the
+/// input's dtype.
 pub fn linear(xs: &Tensor, weight: &Tensor) -> Result<Tensor> {
     let dims = xs.dims();
     let (rows, last) = (dims[..dims.len() - 1].iter().product::<usize>(), dims[dims.len() - 1]);
-    let out = frozen_matmul(&xs.reshape((rows, last))?, &weight.t()?)?;
+    let flat = xs.reshape((rows, last))?.to_dtype(weight.dtype())?;
+    let out = frozen_matmul(&flat, &weight.t()?)?.to_dtype(xs.dtype())?;
     let mut shape = dims.to_vec();
     *shape.last_mut().unwrap() = weight.dim(0)?;
     out.reshape(shape)

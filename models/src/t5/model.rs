@@ -16,7 +16,8 @@ use super::layers::{embed, layer_norm, linear, FeedForward};
 use crate::checkpoint::{Checkpoint, ModelFiles};
 use crate::dropout::Dropout;
 use crate::prompt::prepend_prompt;
-use crate::error::Result;
+use crate::error::{ModelError, Result};
+use crate::precision::Precision;
 
 /// One transformer block: self-attention, cross-attention in the decoder, then feed-forward.
 struct Block {
@@ -166,6 +167,43 @@ impl T5Model {
         )?;
         let final_norm = reader.get(&format!("{prefix}.final_layer_norm.weight"), &[d])?;
         Ok(Stack { blocks, final_norm, relative_bias })
+    }
+
+    /// Stores every frozen weight matrix (attention, feed-forward and the output head) in the
+    /// dtype of `precision`, which then sets the dtype of their products. Fails for a model
+    /// with trainable weights, whose float32 variables the optimiser must update.
+    pub fn with_precision(mut self, precision: Precision) -> Result<Self> {
+        let dtype = precision.matmul_dtype();
+        if dtype == self.lm_head.dtype() {
+            return Ok(self);
+        }
+        if self.shared.track_op() {
+            return Err(ModelError::InvalidInput(format!(
+                "precision {precision:?} applies to frozen backbones only; full fine-tuning keeps float32 weights"
+            )));
+        }
+        let cast = |weight: &mut Tensor| -> Result<()> {
+            *weight = weight.to_dtype(dtype)?;
+            Ok(())
+        };
+        cast(&mut self.lm_head)?;
+        for stack in [&mut self.encoder, &mut self.decoder] {
+            for block in &mut stack.blocks {
+                let attentions = std::iter::once(&mut block.self_attention).chain(block.cross_attention.as_mut().map(|(a, _)| a));
+                for attention in attentions {
+                    for weight in [&mut attention.q, &mut attention.k, &mut attention.v, &mut attention.o] {
+                        cast(weight)?;
+                    }
+                }
+                let ff = &mut block.feed_forward;
+                cast(&mut ff.wi)?;
+                cast(&mut ff.wo)?;
+                if let Some(gate) = &mut ff.wi_gate {
+                    cast(gate)?;
+                }
+            }
+        }
+        Ok(self)
     }
 
     /// Returns the device the weights live on.
