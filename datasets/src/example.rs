@@ -16,6 +16,16 @@ pub enum Label {
     Answers(Vec<String>),
 }
 
+/// Where an example sits in the benchmark's own numbering, which leaderboard submission files
+/// refer to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceIndex {
+    /// The row's `index` column (GLUE) or `idx` field (SuperGLUE and Hugging Face exports).
+    Row(usize),
+    /// A MultiRC answer option: the `idx` of its paragraph, question and answer.
+    Answer { paragraph: usize, question: usize, answer: usize },
+}
+
 /// One example with its text fields named as [`Task::text_fields`] names them, in that order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Example {
@@ -28,6 +38,10 @@ pub struct Example {
     /// The MultiRC question an answer option belongs to, numbered 0, 1, ... in file order.
     /// Exact match is computed per group. `None` for every other task.
     pub group: Option<usize>,
+    /// The benchmark's index of the example, where the file gives one. Not serialised, so the
+    /// data hashes recorded with results cover the text and labels only.
+    #[serde(skip)]
+    pub idx: Option<SourceIndex>,
 }
 
 impl Example {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{DatasetError, Result};
-use crate::example::{Example, Label};
+use crate::example::{Example, Label, SourceIndex};
 use crate::jsonl;
 use crate::task::{Split, Task};
 use crate::text_file::{numbered_lines, read_to_string};
@@ -235,6 +235,8 @@ fn parse_tsv(task: Task, spec: &TsvSpec, text: &str, path: &str) -> Result<Vec<E
         Some((column, encoding)) => Some((column, column_index(&columns, column, path)?, encoding)),
         None => None,
     };
+    // GLUE's test files number their rows in an `index` column, which submissions refer to.
+    let index_column = columns.iter().position(|c| c == "index");
 
     let mut examples = Vec::with_capacity(rows.len());
     for (line, fields) in rows {
@@ -257,6 +259,9 @@ fn parse_tsv(task: Task, spec: &TsvSpec, text: &str, path: &str) -> Result<Vec<E
                 .collect(),
             label,
             group: None,
+            idx: index_column
+                .and_then(|column| fields[column].trim().parse().ok())
+                .map(SourceIndex::Row),
         });
     }
     Ok(examples)
@@ -348,6 +353,7 @@ fn parse_mnli_converted(text: &str, path: &str) -> Result<Vec<Example>> {
             ],
             label: Some(Label::Class(class)),
             group: None,
+            idx: None,
         });
     }
     Ok(examples)

@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::example::{Example, Label};
 use crate::jsonl::{self, get_in, JsonRow};
 use crate::task::{Benchmark, Split, Task};
+use crate::superglue;
 
 /// Returns the folder of a task's export under a data directory.
 pub(crate) fn config_dir(root: &Path, task: Task) -> PathBuf {
@@ -99,11 +100,16 @@ pub(crate) fn parse(task: Task, text: &str, path: &str) -> Result<Vec<Example>> 
         } else {
             None
         };
+        let idx = match row.object.get("idx") {
+            Some(Value::Object(idx)) => superglue::answer_index(idx.get("paragraph"), idx.get("question"), idx.get("answer")),
+            other => superglue::row_index(other),
+        };
         examples.push(Example {
             line: row.line,
             fields,
             label: label(task, row)?,
             group,
+            idx,
         });
     }
     Ok(examples)

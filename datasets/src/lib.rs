@@ -57,7 +57,7 @@ pub mod verify;
 pub use batch::{evaluation_batches, training_batches, Batch, Encoded, Encoder, IGNORE_INDEX};
 pub use data_dir::DataDir;
 pub use error::{DatasetError, Result};
-pub use example::{Dataset, Example, Label};
+pub use example::{Dataset, Example, Label, SourceIndex};
 pub use protocol::{Protocol, ResolvedProtocol, TargetRule, TextPair};
 pub use score::{score_task, MetricValue, Prediction, TaskScore};
 pub use split::{epoch_order, SplitRule, Splits};

@@ -383,6 +383,7 @@ mod tests {
                 .collect(),
             label: Some(label),
             group: None,
+            idx: None,
         }
     }
 

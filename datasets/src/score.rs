@@ -163,6 +163,7 @@ mod tests {
             fields: Vec::new(),
             label: Some(Label::Class(class)),
             group: None,
+            idx: None,
         }
     }
 
@@ -202,6 +203,7 @@ mod tests {
             fields: Vec::new(),
             label: None,
             group: None,
+            idx: None,
         }];
         let err = score_task(Task::Rte, &examples, &[Prediction::Class(0)]).unwrap_err();
         assert_eq!(err.to_string(), "example 0 of rte has no class label");

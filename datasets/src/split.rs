@@ -254,6 +254,7 @@ mod tests {
             fields: vec![("sentence", format!("row {line}"))],
             label: Some(Label::Class(class)),
             group,
+            idx: None,
         }
     }
 

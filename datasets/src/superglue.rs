@@ -9,7 +9,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{DatasetError, Result};
-use crate::example::{Example, Label};
+use crate::example::{Example, Label, SourceIndex};
 use crate::jsonl::{self, as_string, get_in, JsonRow};
 use crate::task::{Split, Task};
 
@@ -80,6 +80,7 @@ fn parse_flat(task: Task, row: &JsonRow<'_>, labelled: bool) -> Result<Example> 
         fields,
         label,
         group: None,
+        idx: row_index(row.object.get("idx")),
     })
 }
 
@@ -198,6 +199,7 @@ fn parse_multirc(rows: Vec<JsonRow<'_>>, labelled: bool) -> Result<Vec<Example>>
                     ],
                     label,
                     group: Some(question_index),
+                    idx: answer_index(row.object.get("idx"), question.get("idx"), answer.get("idx")),
                 });
             }
             question_index += 1;
@@ -288,10 +290,26 @@ fn parse_record(rows: Vec<JsonRow<'_>>, labelled: bool) -> Result<Vec<Example>> 
                 ],
                 label,
                 group: None,
+                idx: row_index(qa.get("idx")),
             });
         }
     }
     Ok(examples)
+}
+
+/// Reads an integer `idx` value, the numbering SuperGLUE submissions use.
+pub(crate) fn row_index(value: Option<&Value>) -> Option<SourceIndex> {
+    value.and_then(Value::as_u64).map(|idx| SourceIndex::Row(idx as usize))
+}
+
+/// Builds a MultiRC answer option's index from its paragraph, question and answer `idx`.
+pub(crate) fn answer_index(paragraph: Option<&Value>, question: Option<&Value>, answer: Option<&Value>) -> Option<SourceIndex> {
+    let number = |value: Option<&Value>| value.and_then(Value::as_u64).map(|n| n as usize);
+    Some(SourceIndex::Answer {
+        paragraph: number(paragraph)?,
+        question: number(question)?,
+        answer: number(answer)?,
+    })
 }
 
 #[cfg(test)]

@@ -486,7 +486,14 @@ fn hf_export_matches_official_rows() {
         "{}",
         hf.source
     );
-    assert_eq!(hf.examples, official.examples);
+    // The export numbers its rows with `idx`; the official training file has no index column.
+    for (i, (ours, theirs)) in hf.examples.iter().zip(&official.examples).enumerate() {
+        assert_eq!(ours.fields, theirs.fields);
+        assert_eq!(ours.label, theirs.label);
+        assert_eq!(ours.idx, Some(SourceIndex::Row(i)));
+        assert_eq!(theirs.idx, None);
+    }
+    assert_eq!(hf.len(), official.len());
 }
 
 #[test]
@@ -1035,6 +1042,7 @@ fn verify_loads_every_fixture_split() {
         vec![
             "cola train",
             "cola validation",
+            "cola test",
             "sst2 train",
             "sst2 validation",
             "mrpc train",
@@ -1074,4 +1082,31 @@ fn verify_loads_every_fixture_split() {
         assert!(split.rows > 0, "{} {}", split.task, split.split);
     }
     assert!(report.has_mismatch());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Benchmark indices, which submission files refer to.
+
+#[test]
+fn test_rows_keep_benchmark_index() {
+    let cola = official().load(Task::Cola, Split::Test).unwrap();
+    let indices: Vec<_> = cola.examples.iter().map(|e| e.idx).collect();
+    assert_eq!(indices, vec![Some(SourceIndex::Row(0)), Some(SourceIndex::Row(1)), Some(SourceIndex::Row(2))]);
+    assert_eq!(cola.examples[0].label, None);
+
+    let cb = official().load(Task::Cb, Split::Test).unwrap();
+    assert_eq!(cb.examples[0].idx, Some(SourceIndex::Row(0)));
+    assert_eq!(cb.examples[249].idx, Some(SourceIndex::Row(249)));
+}
+
+#[test]
+fn multirc_options_keep_paragraph_question_answer() {
+    let official = official().load(Task::Multirc, Split::Validation).unwrap();
+    assert_eq!(official.examples[0].idx, Some(SourceIndex::Answer { paragraph: 0, question: 0, answer: 0 }));
+    // The parquet export carries the same numbering in its `idx` struct.
+    let hf = DataDir::only(fixtures()).load(Task::Multirc, Split::Validation).unwrap();
+    let ours: Vec<_> = hf.examples.iter().map(|e| e.idx).collect();
+    let theirs: Vec<_> = official.examples.iter().map(|e| e.idx).collect();
+    assert_eq!(ours, theirs);
+    assert!(ours.iter().all(Option::is_some));
 }

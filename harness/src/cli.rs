@@ -164,7 +164,8 @@ pub enum Command {
         #[arg(long, default_value = "md", value_parser = ["md", "latex", "csv", "json"])]
         format: String,
         /// Write one file per table, leaderboard.csv, scores.csv and plots/ into this directory
-        /// and print their paths, instead of printing the report.
+        /// and print their paths, instead of printing the report. Cells that predicted the
+        /// official test splits also get GLUE/SuperGLUE submission files in submissions/.
         #[arg(long)]
         out: Option<PathBuf>,
         /// The evaluation of each cell to report.

@@ -34,6 +34,7 @@ pub mod load;
 pub mod names;
 pub mod paper;
 pub mod plot;
+pub mod predictions;
 pub mod record;
 pub mod render;
 pub mod report;

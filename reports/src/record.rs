@@ -33,6 +33,26 @@ pub struct CellRecord {
     /// The error that stopped a failed cell, or where a diverged one diverged.
     #[serde(default)]
     pub error: Option<String>,
+    /// Files written next to the record, relative to `cells/`.
+    #[serde(default)]
+    pub artefacts: Vec<String>,
+    /// Predictions on the benchmark's unlabelled test splits.
+    #[serde(default)]
+    pub official_test: Vec<OfficialTest>,
+}
+
+/// A summary of the predictions on one official test split.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OfficialTest {
+    /// `test`, `test_matched` or `test_mismatched`.
+    pub split: String,
+    /// Rows predicted.
+    pub examples: usize,
+    /// Rows in the data file.
+    pub rows: usize,
+    /// Rows whose prediction was invalid and was written as the fallback label.
+    #[serde(default)]
+    pub invalid: usize,
 }
 
 impl CellRecord {

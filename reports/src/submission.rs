@@ -9,9 +9,7 @@
 //! Class indices follow the Hugging Face `glue`/`super_glue` integer labels, the order the
 //! harness trains with; each writer maps them to the label the server expects.
 //!
-//! TODO: cell records store no test-set predictions yet, so nothing calls these writers outside
-//! tests; once `superpos run` keeps predictions next to a record, `superpos report` should write
-//! one file per task with them.
+//! [`crate::predictions`] feeds these writers from the predictions stored with cell records.
 
 use std::path::{Path, PathBuf};
 

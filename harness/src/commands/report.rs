@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use superpos_reports::{OutputFormat, ReferenceSource, Report, ReportError, ReportOptions, Split};
+use superpos_reports::predictions::write_submissions;
+use superpos_reports::{Input, OutputFormat, ReferenceSource, Report, ReportError, ReportOptions, Split};
 
 use crate::exit::InputError;
 
@@ -43,13 +44,21 @@ pub fn run(args: ReportArgs<'_>) -> anyhow::Result<i32> {
         path => ReferenceSource::File(PathBuf::from(path)),
     };
     let report = Report::from_path(args.input, &ReportOptions { split, reference }).map_err(classify)?;
-    // TODO: records hold no test-set predictions yet; once they do, write the GLUE and SuperGLUE
-    // submission files here with superpos_reports::submission::{write_glue, write_superglue}.
     match args.out {
         Some(dir) => {
             let written = report.write(dir, format, args.plots).map_err(classify)?;
             for path in written {
                 println!("{}", path.display());
+            }
+            // Leaderboard files, from the cells that predicted the official test splits.
+            if let Input::Store(store) = Input::open(args.input).map_err(classify)? {
+                let outcome = write_submissions(&store, &dir.join("submissions")).map_err(classify)?;
+                for path in &outcome.written {
+                    println!("{}", path.display());
+                }
+                for (cell, reason) in &outcome.skipped {
+                    eprintln!("note: no submission file from {cell}: {reason}");
+                }
             }
         }
         None => print!("{}", report.render(format).map_err(classify)?),

@@ -7,6 +7,7 @@
 
 pub mod backbone;
 mod evaluate;
+mod official_test;
 pub mod record;
 
 use std::collections::HashMap;
@@ -27,6 +28,7 @@ use crate::provenance::Environment;
 use crate::store::Store;
 use backbone::Backbone;
 use evaluate::evaluate;
+use official_test::{is_absent, predict_official_test, test_splits, Fallback, OfficialSplit, PREDICTIONS_FILE};
 use record::{CellRecord, CurvePoint, FileHash, Flags, Provenance, Status, Timing};
 
 /// The name of the selected method state next to a cell's record.
@@ -50,6 +52,7 @@ pub fn run_cell(cell: &Cell, store: &Store, observer: &dyn Observer, crosscheck:
         provenance: None,
         error: None,
         artefacts: vec![],
+        official_test: vec![],
     };
     let span = tracing::info_span!("cell", id = %record.id, label = %record.label);
     let _entered = span.enter();
@@ -109,12 +112,14 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
     let train = prepare(backbone, cell, limit(splits.train, cell.training.train_limit))?;
     let validation = prepare(backbone, cell, limit(splits.validation, cell.training.eval_limit))?;
     let test = prepare(backbone, cell, limit(splits.test, cell.training.eval_limit))?;
+    let official = load_official_test(backbone, cell)?;
+    let fallback = Fallback::from_training(cell.task, &train.examples);
     if train.examples.is_empty() || validation.examples.is_empty() {
         anyhow::bail!("task {} has {} training and {} validation examples under protocol {}; both must be non-empty", cell.task, train.examples.len(), validation.examples.len(), protocol.protocol);
     }
     record.flags.truncated_train_examples = train.encoded.iter().filter(|e| e.truncated).count();
     let head: usize = backbone.extra_state().iter().map(|(_, var)| var.elem_count()).sum();
-    let mut provenance = provenance(cell, &loaded, &splits.sources, [&train, &validation, &test], method.trainable_parameters() + head)?;
+    let mut provenance = provenance(cell, &loaded, &splits.sources, [&train, &validation, &test], &official, method.trainable_parameters() + head)?;
     provenance.crosscheck = crosscheck.cloned();
     record.provenance = Some(provenance);
     record.timing.setup_seconds = setup.elapsed().as_secs_f64();
@@ -194,6 +199,7 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
     if !test.examples.is_empty() {
         record.test = Some(evaluate(backbone, method.as_ref(), cell.task, &test.examples, &test.encoded, eval_batch_size)?);
     }
+    record.official_test = predict_official_test(backbone, method.as_ref(), cell.task, &official, fallback, eval_batch_size, &artefacts)?;
     record.timing.eval_seconds += eval_started.elapsed().as_secs_f64();
 
     let state_path = artefacts.join(STATE_FILE);
@@ -204,11 +210,32 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
         }
     }
     record.artefacts = vec![format!("{}/{STATE_FILE}", record.id)];
+    if !record.official_test.is_empty() {
+        record.artefacts.push(format!("{}/{PREDICTIONS_FILE}", record.id));
+    }
     if head_path(&state_path).exists() {
         record.artefacts.push(format!("{}/{}", record.id, head_path(Path::new(STATE_FILE)).display()));
     }
     record.status = Status::Finished;
     Ok(())
+}
+
+/// Loads and encodes the official test splits present in the cell's data; an absent file is
+/// skipped, and a malformed one fails the cell before training.
+fn load_official_test(backbone: &Backbone, cell: &Cell) -> anyhow::Result<Vec<OfficialSplit>> {
+    let data = cell.data();
+    let mut loaded = Vec::new();
+    for split in test_splits(cell.task) {
+        let dataset = match data.load(cell.task, split) {
+            Ok(dataset) => dataset,
+            Err(error) if is_absent(&error) => continue,
+            Err(error) => return Err(anyhow::Error::new(error).context(format!("loading the official {split} split of {}", cell.task))),
+        };
+        let rows = dataset.examples.len();
+        let prepared = prepare(backbone, cell, limit(dataset.examples, cell.training.eval_limit))?;
+        loaded.push(OfficialSplit { split, source: dataset.source, rows, prepared });
+    }
+    Ok(loaded)
 }
 
 /// True when every evaluation so far produced only invalid predictions.
@@ -292,7 +319,7 @@ fn hash_file_cached(path: &Path) -> anyhow::Result<FileHash> {
     Ok(FileHash { path: key, sha256: hash })
 }
 
-fn provenance(cell: &Cell, loaded: &backbone::Loaded, sources: &[String], splits: [&Prepared; 3], trainable: usize) -> anyhow::Result<Provenance> {
+fn provenance(cell: &Cell, loaded: &backbone::Loaded, sources: &[String], splits: [&Prepared; 3], official: &[OfficialSplit], trainable: usize) -> anyhow::Result<Provenance> {
     // The data hash covers the rows as loaded (after the protocol's split), in JSON, so it is
     // the same whether they came from a file or from the embedded copies.
     let mut data = Vec::new();
@@ -300,6 +327,10 @@ fn provenance(cell: &Cell, loaded: &backbone::Loaded, sources: &[String], splits
         let json = serde_json::to_vec(&split.examples)?;
         let source = sources.get(index).map_or("no file", String::as_str);
         data.push(FileHash { path: format!("{name} rows from {source}"), sha256: hex::encode(Sha256::digest(&json)) });
+    }
+    for split in official {
+        let json = serde_json::to_vec(&split.prepared.examples)?;
+        data.push(FileHash { path: format!("official {} rows from {}", split.split, split.source), sha256: hex::encode(Sha256::digest(&json)) });
     }
     let weights = loaded.weight_files.iter().map(|p| hash_file_cached(p)).collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Provenance {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::grid::Cell;
 use crate::provenance::Environment;
+use super::official_test::OfficialTest;
 
 /// The outcome of a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,4 +112,7 @@ pub struct CellRecord {
     pub error: Option<String>,
     /// Files the cell wrote next to its record (the selected method state), relative to it.
     pub artefacts: Vec<String>,
+    /// Predictions on the benchmark's unlabelled test splits, where the data holds them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub official_test: Vec<OfficialTest>,
 }

@@ -57,7 +57,8 @@ fn run_records_every_cell() {
         let provenance = &record["provenance"];
         assert_eq!(provenance["backbone_family"], "t5");
         assert_eq!(provenance["weights"][0]["sha256"].as_str().unwrap().len(), 64);
-        assert_eq!(provenance["data"].as_array().unwrap().len(), 3);
+        // Train, validation and test of the protocol, and the official (unlabelled) CB test.
+        assert_eq!(provenance["data"].as_array().unwrap().len(), 4);
         assert!(provenance["environment"]["threads"].as_u64().unwrap() >= 1);
         assert_eq!(record["cell"]["protocol"]["protocol"], "residual-pt");
         let state = dir.path().join("cells").join(record["artefacts"][0].as_str().unwrap());
@@ -65,6 +66,18 @@ fn run_records_every_cell() {
     }
     // The random tiny model never emits a label word, which the record flags.
     assert_eq!(records[0]["flags"]["never_valid"], true);
+
+    // The embedded CB test file is predicted too, cut to the grid's eval_limit of 12 rows.
+    let official = &records[0]["official_test"][0];
+    assert_eq!(official["split"], "test");
+    assert_eq!(official["examples"], 12);
+    assert_eq!(official["rows"], 250);
+    assert_eq!(official["invalid"], 12, "no valid label word, so every row takes the fallback");
+    assert_eq!(official["fallback"], "class 0 (entailment)");
+    let file = dir.path().join("cells").join(records[0]["artefacts"][1].as_str().unwrap());
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&file).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 12);
+    assert_eq!(lines[3], serde_json::json!({"idx": 3, "split": "test", "class": 0, "valid": false}));
 }
 
 #[test]
