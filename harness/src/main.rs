@@ -19,6 +19,7 @@ mod train;
 use clap::Parser;
 
 fn main() {
+    superpos_models::allocator::retain_freed_memory();
     restore_sigpipe();
     let cli = cli::Cli::parse();
     init_tracing(cli.verbose);

@@ -17,6 +17,7 @@ use superpos_models::{Dropout, Precision};
 const SHAPE: Shape = Shape { batch: 8, source_len: 256, prompt_len: 10, target_len: 4 };
 
 fn benchmarks(c: &mut Criterion) {
+    superpos_models::allocator::retain_freed_memory();
     let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../configs/backbones/t5-v1_1-small/config.json");
     let workload = Workload::random(&config, SHAPE, &Device::Cpu, Precision::F32).unwrap();
 

@@ -11,12 +11,14 @@
 //! - [`onnx`]: exporting T5 to ONNX and cross-checking candle against ONNX Runtime.
 //! - [`device`] and [`precision`]: where a model runs (CPU or CUDA) and in which number format
 //!   its frozen matrix products are computed.
+//! - [`allocator`]: malloc settings that let CPU training reuse freed memory.
 //! - [`benchmark`]: the timed T5 workloads behind `superpos bench` and the criterion benchmarks.
 //! - [`bert`]: BERT-family encoders (all-MiniLM-L6-v2) with a soft prompt and a trainable head.
 //!
 //! Invariant: backbone weights are plain tensors, never trainable variables, except when a
 //! caller asks for full fine-tuning through `T5Model::from_checkpoint_trainable`.
 
+pub mod allocator;
 pub mod benchmark;
 pub mod bert;
 pub mod checkpoint;
@@ -24,6 +26,7 @@ pub mod device;
 pub mod dropout;
 pub mod error;
 pub mod frozen;
+pub mod gelu;
 pub mod hub;
 pub mod info;
 pub mod onnx;

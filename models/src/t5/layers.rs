@@ -10,6 +10,7 @@ use candle_core::{DType, Module, Result, Tensor, D};
 use super::config::{Activation, FeedForwardKind};
 use crate::dropout::Dropout;
 use crate::frozen::frozen_matmul;
+use crate::gelu::gelu_tanh;
 
 /// Applies `x W^T` for a `[out, in]` weight, as `torch.nn.Linear(bias=False)` does. A frozen
 /// weight gets no gradient (see [`crate::frozen`]). A weight stored in another dtype (bfloat16,
@@ -47,7 +48,7 @@ pub fn softmax_last_dim(xs: &Tensor) -> Result<Tensor> {
 fn activate(xs: &Tensor, activation: Activation) -> Result<Tensor> {
     match activation {
         Activation::Relu => xs.relu(),
-        Activation::GeluTanh => xs.gelu(),
+        Activation::GeluTanh => gelu_tanh(xs),
         Activation::GeluErf => xs.gelu_erf(),
         Activation::Silu => xs.silu(),
     }
