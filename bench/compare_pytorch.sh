@@ -27,6 +27,10 @@ repeats=10
 config="${repo_root}/configs/backbones/t5-v1_1-small/config.json"
 out=""
 while [[ $# -gt 0 ]]; do
+    if [[ $# -lt 2 ]]; then
+        echo "error: $1 needs a value; see the usage at the top of $0" >&2
+        exit 2
+    fi
     case "$1" in
         --threads) threads="$2"; shift 2 ;;
         --repeats) repeats="$2"; shift 2 ;;

@@ -3,7 +3,8 @@
 #
 # 1. Golden tests on CUDA: `superpos model verify --device cuda` on the committed tiny T5 fixtures
 #    (T5 v1.1 gated-GELU and original T5), against the outputs transformers computed, in float32
-#    at the CPU tolerances and in bf16 at 0.15.
+#    at the CPU tolerances and in bf16 at model verify's bf16 default (0.15, generated ids shown
+#    but not checked).
 # 2. A prompt-tuning training step (batch 8, 256 source tokens + 10 prompt vectors, 4 target
 #    tokens, dropout 0.1) on the T5 v1.1 small and base shapes with random weights, in float32
 #    and bf16. The ratio ours / PyTorch is printed where PyTorch with CUDA, transformers and peft
@@ -15,7 +16,7 @@
 #   DEVICE   the GPU to use (default cuda:0)
 #   PYTHON   the Python with torch, transformers and peft (default: bench/.venv/bin/python if it
 #            exists, else python3)
-# Exits 1 when a golden check fails; a missing PyTorch only leaves the ratio out.
+# Exits 1 when a golden check or a timed run fails; a missing PyTorch only leaves the ratio out.
 set -uo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,18 +38,9 @@ failed=0
 fixtures="${repo_root}/models/tests/fixtures"
 for model in t5-tiny-v11 t5-tiny-orig; do
     for precision in f32 bf16; do
-        tolerance=1e-4
-        [[ "${precision}" == bf16 ]] && tolerance=0.15
         echo "== golden ${model} on ${device}, ${precision}"
-        output="$("${binary}" model verify --model "${fixtures}/${model}" --reference "${fixtures}/${model}/reference.safetensors" \
-            --device "${device}" --precision "${precision}" --tolerance "${tolerance}" 2>&1)"
-        echo "${output}"
-        # Greedy ids may differ in bf16, where only the tensors are held to the tolerance.
-        if [[ "${precision}" == f32 ]]; then
-            grep -q "all .* outputs within tolerance" <<<"${output}" || failed=1
-        elif grep -v '^generated' <<<"${output}" | grep -q FAILED; then
-            failed=1
-        fi
+        "${binary}" model verify --model "${fixtures}/${model}" --reference "${fixtures}/${model}/reference.safetensors" \
+            --device "${device}" --precision "${precision}" || failed=1
     done
 done
 

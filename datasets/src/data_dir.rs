@@ -250,10 +250,11 @@ fn load_from_root(root: &Path, task: Task, split: Split) -> Result<Loaded> {
         let display = if shards.len() == 1 {
             first.display().to_string()
         } else {
+            let more = shards.len() - 1;
+            let noun = if more == 1 { "shard" } else { "shards" };
             format!(
-                "{} (and {} more shards, rows counted across them)",
-                first.display(),
-                shards.len() - 1
+                "{} (and {more} more {noun}, rows counted across them)",
+                first.display()
             )
         };
         let examples = hf_export::parse(task, &text, &display)?;

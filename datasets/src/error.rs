@@ -62,7 +62,7 @@ pub enum DatasetError {
         available: String,
     },
 
-    #[error("{path}: cannot read parquet: {message}")]
+    #[error("{path}: cannot read parquet: {message}; the file is truncated or not parquet, so export it again")]
     Parquet { path: PathBuf, message: String },
 
     #[error("{path}: column `{column}` is compressed with {codec}, which this build does not read; write the export with snappy (`Dataset.to_parquet` does by default) or as JSON lines (`Dataset.to_json`)")]

@@ -58,7 +58,8 @@ fn check_codecs(path: &Path, reader: &SerializedFileReader<File>) -> Result<()> 
                 return Err(DatasetError::ParquetCodec {
                     path: path.to_path_buf(),
                     column: column.column_path().string(),
-                    codec: codec.to_string(),
+                    // `Display` adds the level, as in `ZSTD(ZstdLevel(1))`; the name is enough.
+                    codec: codec.to_string().split('(').next().unwrap_or_default().to_string(),
                 });
             }
         }
@@ -103,9 +104,10 @@ fn float(value: f64) -> Value {
 }
 
 fn parquet_error(path: &Path, error: parquet::errors::ParquetError) -> DatasetError {
+    let message = error.to_string();
     DatasetError::Parquet {
         path: path.to_path_buf(),
-        message: error.to_string(),
+        message: message.strip_prefix("Parquet error: ").unwrap_or(&message).to_string(),
     }
 }
 

@@ -79,6 +79,8 @@ pub struct SubmissionOutcome {
     pub written: Vec<PathBuf>,
     /// `(cell label, reason)` for every cell with predictions that produced no file.
     pub skipped: Vec<(String, String)>,
+    /// `(file written, warning)` for files with invalid predictions written as the fallback.
+    pub warnings: Vec<(PathBuf, String)>,
 }
 
 /// Writes the submission files of every finished cell with complete official-test predictions
@@ -124,6 +126,13 @@ pub fn write_submissions(store: &ResultsStore, dir: &Path) -> Result<SubmissionO
                 Target::SuperGlue(task) => write_superglue(&folder, task, &superglue_predictions(&path, task, &rows)?)?,
             };
             claimed.insert((folder.clone(), file.to_string()), label.clone());
+            if official.invalid > 0 {
+                let warning = format!(
+                    "{} of {} rows had no valid label and were written as the fallback {}",
+                    official.invalid, official.examples, official.fallback
+                );
+                outcome.warnings.push((written.clone(), warning));
+            }
             outcome.written.push(written);
         }
     }

@@ -53,6 +53,9 @@ pub struct OfficialTest {
     /// Rows whose prediction was invalid and was written as the fallback label.
     #[serde(default)]
     pub invalid: usize,
+    /// The label written for invalid predictions.
+    #[serde(default)]
+    pub fallback: String,
 }
 
 impl CellRecord {

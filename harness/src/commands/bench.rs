@@ -60,8 +60,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
     if args.workload == BenchWorkload::Generate && args.dropout > 0.0 {
         return Err(InputError("--dropout applies to --workload step; evaluation runs without dropout".to_string()).into());
     }
+    let config = if args.config.is_dir() { args.config.join("config.json") } else { args.config.to_path_buf() };
+    if !config.is_file() {
+        return Err(InputError(format!("--config {}: no such file; pass a T5 config.json such as configs/backbones/t5-v1_1-small/config.json", config.display())).into());
+    }
     let device = args.device.open()?;
-    let workload = Workload::random(args.config, args.shape, &device, args.precision)?;
+    let workload = Workload::random(&config, args.shape, &device, args.precision)?;
     let mut generated_tokens = None;
     let timings = match args.workload {
         BenchWorkload::Step => {
@@ -76,7 +80,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
     };
     let report = BenchReport {
         workload: args.workload,
-        config: args.config.display().to_string(),
+        config: config.display().to_string(),
         shape: args.shape,
         dropout: args.dropout,
         device: args.device.to_string(),
@@ -92,8 +96,23 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         let Shape { batch, source_len, prompt_len, target_len } = report.shape;
-        println!("{:?} on {} ({:?}, {} threads): batch {batch}, source {source_len} + prompt {prompt_len}, target {target_len}", report.workload, report.device, report.precision, report.threads);
-        println!("median {:.4} s over {} runs, {:.2} examples/s, peak memory {}", report.median_seconds, report.seconds.len(), report.examples_per_second, report.peak_memory_mib.map_or("unknown".to_string(), |m| format!("{m:.0} MiB")));
+        let plural = |n: usize, noun: &str| if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") };
+        let workload = serde_json::to_value(report.workload)?;
+        let precision = serde_json::to_value(report.precision)?;
+        println!(
+            "{} on {} ({}, {}): batch {batch}, source {source_len} + prompt {prompt_len}, target {target_len}",
+            workload.as_str().unwrap_or_default(),
+            report.device,
+            precision.as_str().unwrap_or_default(),
+            plural(report.threads, "thread")
+        );
+        println!(
+            "median {:.4} s over {}, {:.2} examples/s, peak memory {}",
+            report.median_seconds,
+            plural(report.seconds.len(), "run"),
+            report.examples_per_second,
+            report.peak_memory_mib.map_or("unknown".to_string(), |m| format!("{m:.0} MiB"))
+        );
     }
     Ok(0)
 }

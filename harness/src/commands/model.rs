@@ -43,16 +43,33 @@ fn info(model: &str, json: bool) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn verify(model: &str, reference: &Path, tolerance: f64, device: DeviceSpec, precision: Precision) -> anyhow::Result<i32> {
+/// The default tolerance of `model verify --precision bf16`. The tiny fixtures compound bfloat16
+/// rounding over their layers to relative errors of up to 9.4e-2 (see the golden tests).
+const BF16_TOLERANCE: f64 = 0.15;
+
+fn verify(model: &str, reference: &Path, tolerance: Option<f64>, device: DeviceSpec, precision: Precision) -> anyhow::Result<i32> {
     let dir = resolve_model(model)?;
     let opened = device.open()?;
     let model = T5Model::load(&dir, &opened).and_then(|m| m.with_precision(precision)).with_context(|| format!("loading {}", dir.display()))?;
+    let tolerance = tolerance.unwrap_or(if precision.is_f32() { superpos_models::verify::FORWARD_TOLERANCE } else { BF16_TOLERANCE });
     println!("device {device}, precision {}", serde_json::to_value(precision)?.as_str().unwrap_or_default());
-    let results = verify_against_reference(&model, reference, tolerance)?;
+    let mut results = verify_against_reference(&model, reference, tolerance)?;
+    // Rounded products can flip a near-tie in greedy decoding, so in bf16 differing generated ids
+    // are shown but not counted as a failure.
+    let informational = |output: &str| !precision.is_f32() && output == "generated";
     println!("{:<28} {:>14} {:>14} {:>10}  status", "output", "relative error", "max abs error", "tolerance");
-    for r in &results {
-        let status = if r.passed { "ok" } else { "FAILED" };
-        println!("{:<28} {:>14.3e} {:>14.3e} {:>10.0e}  {status}", r.output, r.relative_error, r.max_abs_error, r.tolerance);
+    for r in &mut results {
+        let status = match (r.passed, informational(&r.output)) {
+            (true, _) => "ok",
+            (false, true) => "differs (not checked in bf16)",
+            (false, false) => "FAILED",
+        };
+        if r.output == "generated" {
+            println!("{:<28} {:>14} {:>14} {:>10}  {status}", r.output, format!("{:.1}% ids", 100.0 * r.relative_error), "", "exact");
+        } else {
+            println!("{:<28} {:>14.3e} {:>14.3e} {:>10.2e}  {status}", r.output, r.relative_error, r.max_abs_error, r.tolerance);
+        }
+        r.passed |= informational(&r.output);
     }
     let failed: Vec<&str> = results.iter().filter(|r| !r.passed).map(|r| r.output.as_str()).collect();
     if failed.is_empty() {

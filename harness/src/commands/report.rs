@@ -61,8 +61,18 @@ pub fn run(args: ReportArgs<'_>) -> anyhow::Result<i32> {
                 for (cell, reason) in outcome.skipped.iter().take(NAMED) {
                     eprintln!("note: no submission file from {cell}: {reason}");
                 }
-                if outcome.skipped.len() > NAMED {
-                    eprintln!("note: {} more cells have no submission file", outcome.skipped.len() - NAMED);
+                match outcome.skipped.len().saturating_sub(NAMED) {
+                    0 => {}
+                    1 => eprintln!("note: 1 more cell has no submission file"),
+                    more => eprintln!("note: {more} more cells have no submission file"),
+                }
+                for (file, warning) in outcome.warnings.iter().take(NAMED) {
+                    eprintln!("warning: {}: {warning}", file.display());
+                }
+                match outcome.warnings.len().saturating_sub(NAMED) {
+                    0 => {}
+                    1 => eprintln!("warning: 1 more submission file contains fallback labels"),
+                    more => eprintln!("warning: {more} more submission files contain fallback labels"),
                 }
             }
         }

@@ -38,6 +38,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         all_cells.into_iter().filter(|c| args.cells.contains(&c.id())).collect()
     };
     preflight(&cells)?;
+    // Opened once here so that an unusable device fails before the results directory is made.
+    args.device.open()?;
     let crosschecks = crosscheck_backbones(&cells)?;
     let results = args.results.map(Path::to_path_buf).unwrap_or_else(|| grid.results_dir());
     let store = Store::open(&results)?;

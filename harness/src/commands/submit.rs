@@ -38,6 +38,9 @@ pub struct SubmitArgs<'a> {
 
 pub fn run(args: SubmitArgs) -> anyhow::Result<i32> {
     let Executor::Slurm = args.executor;
+    if args.gpu && !cfg!(feature = "cuda") {
+        return Err(InputError("--gpu runs every task with --device cuda, but this superpos binary was built without CUDA; build one with scripts/build-cuda.sh and submit with it".to_string()).into());
+    }
     if let Some(partition) = args.partition {
         check_partition(partition)?;
     }

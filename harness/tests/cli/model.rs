@@ -61,3 +61,18 @@ fn model_without_weights_exits_two() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no weights found"), "{stderr}");
 }
+
+#[test]
+fn verify_bf16_uses_loose_tolerance() {
+    let dir = "models/tests/fixtures/t5-tiny-v11";
+    let output = superpos(&["model", "verify", "--model", dir, "--reference", &format!("{dir}/reference.safetensors"), "--precision", "bf16"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("device cpu, precision bf16"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("logits") && l.contains("1.50e-1  ok")), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("generated") && l.contains("% ids")), "{stdout}");
+    // The same outputs fail the float32 tolerance, so the bf16 path was taken.
+    let strict = superpos(&["model", "verify", "--model", dir, "--reference", &format!("{dir}/reference.safetensors"), "--precision", "bf16", "--tolerance", "1e-4"]);
+    assert_eq!(strict.status.code(), Some(1));
+}
+

@@ -61,6 +61,8 @@ fn run_and_report(limit: Option<&str>) -> (tempfile::TempDir, tempfile::TempDir,
 fn report_writes_superglue_submission_files() {
     let (_results, out, stderr) = run_and_report(None);
     assert!(!stderr.contains("no submission file"), "{stderr}");
+    assert!(stderr.contains("CB.jsonl: 250 of 250 rows had no valid label and were written as the fallback class 0 (entailment)"), "{stderr}");
+    assert!(stderr.contains("warning: 1 more submission file contains fallback labels"), "{stderr}");
     let cb = out.path().join("submissions/t5-tiny-v11/prompt_tuning/dropout-on/seed0/CB.jsonl");
     let text = std::fs::read_to_string(&cb).unwrap_or_else(|e| panic!("{}: {e}", cb.display()));
     let lines: Vec<&str> = text.lines().collect();

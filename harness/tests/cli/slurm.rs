@@ -234,3 +234,12 @@ fn status_unrun_grid_writes_nothing() {
     assert_eq!(report["counts"], serde_json::json!({"done": 0, "running": 0, "failed": 0, "pending": 4}));
     assert!(!results.exists(), "status only reads");
 }
+
+#[test]
+fn gpu_without_cuda_build_exits_2() {
+    let results = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = dry_run(results.path(), &["--gpu"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--gpu runs every task with --device cuda, but this superpos binary was built without CUDA"), "{stderr}");
+    assert!(!results.path().join("slurm").exists(), "nothing written");
+}
