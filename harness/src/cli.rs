@@ -46,7 +46,8 @@ pub enum Command {
         device: DeviceSpec,
     },
     /// Run the same inputs through the candle backbone and through ONNX Runtime, and report the
-    /// largest error per output. Exit 1 when one is outside tolerance.
+    /// largest error per output. Exit 1 when one is outside tolerance. Both engines run on the
+    /// CPU; `model verify --device cuda` checks the CUDA backend against reference outputs.
     Crosscheck {
         /// A local T5 model directory in Hugging Face layout.
         #[arg(long)]
