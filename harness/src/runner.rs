@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use superpos_models::DeviceSpec;
+use candle_core::Device;
 
 use crate::grid::Cell;
 use crate::progress::Observer;
@@ -32,14 +32,13 @@ pub struct RunOptions {
     pub jobs: usize,
     /// ONNX cross-check reports by backbone name, recorded in each cell's provenance.
     pub crosschecks: std::collections::HashMap<String, serde_json::Value>,
-    /// Where the models run.
-    pub device: DeviceSpec,
+    /// The device the models run on, opened by the caller before anything is written.
+    pub device: Device,
 }
 
 /// Runs `cells`, `options.jobs` at a time, and returns what happened.
 pub fn run_cells(cells: &[Cell], store: &Store, options: &RunOptions, observer: &dyn Observer) -> anyhow::Result<RunSummary> {
     let counters: [AtomicUsize; 5] = Default::default();
-    let device = options.device.open()?;
     let run_one = |cell: &Cell| -> anyhow::Result<()> {
         let id = cell.id();
         // Only the record is read here: probing the lock would briefly take it and could make a
@@ -58,7 +57,7 @@ pub fn run_cells(cells: &[Cell], store: &Store, options: &RunOptions, observer: 
             counters[3].fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
-        let record: CellRecord = run_cell(cell, store, observer, options.crosschecks.get(&cell.backbone.name), &device);
+        let record: CellRecord = run_cell(cell, store, observer, options.crosschecks.get(&cell.backbone.name), &options.device);
         let path = store.write(&id, &record)?;
         drop(lock);
         let index = match record.status {

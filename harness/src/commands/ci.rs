@@ -15,6 +15,7 @@ use crate::train::record::{CellRecord, Status};
 
 pub fn run(grid_path: &Path, baseline: &Path, update: bool, results: Option<&Path>, device: DeviceSpec) -> anyhow::Result<i32> {
     let (grid, cells) = load_cells(grid_path)?;
+    let device = device.open()?;
     let Some(spec) = grid.regression.clone() else {
         return Err(InputError(format!("{}: a CI grid needs a `regression` section with its tolerances", grid_path.display())).into());
     };

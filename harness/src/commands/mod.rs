@@ -32,10 +32,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
             json,
         }),
         Command::Bench { config, workload, batch, source_len, prompt_len, target_len, dropout, warmup, repeats, threads, device, precision, json } => {
-            if let Some(threads) = threads {
-                // As for `run`: set before candle's CPU kernels first read it.
-                std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
-            }
+            use_cpu_threads(threads.map(|n| n as usize));
             let shape = superpos_models::benchmark::Shape { batch: batch as usize, source_len: source_len as usize, prompt_len: prompt_len as usize, target_len: target_len as usize };
             bench::run(bench::BenchArgs { config: &config, workload, shape, dropout, warmup, repeats: repeats as usize, device, precision, json })
         }
@@ -63,12 +60,17 @@ pub fn dispatch(command: Command) -> anyhow::Result<i32> {
             dry_run,
         }),
         Command::Run { grid, cell, force, jobs, threads, progress, results, device } => {
-            if let Some(threads) = threads {
-                // candle's CPU kernels size their thread pool from this variable on first use,
-                // which has not happened yet in this process.
-                std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
-            }
+            use_cpu_threads(threads);
             run::run(run::RunArgs { grid: &grid, cells: &cell, force, jobs, progress, results: results.as_deref(), device })
         }
     }
 }
+
+/// Sets the thread count of candle's CPU kernels, when given. They size their thread pool from
+/// RAYON_NUM_THREADS on first use, which has not happened yet when a command starts.
+fn use_cpu_threads(threads: Option<usize>) {
+    if let Some(threads) = threads {
+        std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+    }
+}
+

@@ -38,15 +38,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         all_cells.into_iter().filter(|c| args.cells.contains(&c.id())).collect()
     };
     preflight(&cells)?;
-    // Opened once here so that an unusable device fails before the results directory is made.
-    args.device.open()?;
+    // Opened before the results directory is made, so an unusable device leaves nothing behind.
+    let device = args.device.open()?;
     let crosschecks = crosscheck_backbones(&cells)?;
     let results = args.results.map(Path::to_path_buf).unwrap_or_else(|| grid.results_dir());
     let store = Store::open(&results)?;
     crate::store::write_atomic(&results.join("grid.yaml"), std::fs::read(args.grid)?.as_slice())?;
     tracing::info!(grid = %grid.name, cells = cells.len(), results = %results.display(), "run started");
     let observer = observer(args.progress, cells.len());
-    let summary = run_cells(&cells, &store, &RunOptions { force: args.force, jobs: args.jobs, crosschecks, device: args.device }, observer.as_ref())?;
+    let summary = run_cells(&cells, &store, &RunOptions { force: args.force, jobs: args.jobs, crosschecks, device }, observer.as_ref())?;
     eprintln!(
         "{} finished, {} diverged, {} failed, {} already done, {} running elsewhere; results in {}",
         summary.finished,

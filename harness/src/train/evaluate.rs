@@ -9,13 +9,7 @@ use super::record::{Evaluation, MetricRecord};
 /// Predicts every example and scores the predictions; invalid predictions count as wrong.
 pub fn evaluate(backbone: &Backbone, method: &dyn TuningMethod, task: Task, examples: &[Example], encoded: &[Encoded], batch_size: usize) -> anyhow::Result<Evaluation> {
     let _span = tracing::debug_span!("evaluate", %task, examples = examples.len()).entered();
-    let mut predictions = vec![Prediction::Invalid; examples.len()];
-    for batch in evaluation_batches(encoded, batch_size, backbone.pad_id()) {
-        let predicted = backbone.predict(method, &batch)?;
-        for (row, prediction) in batch.examples.iter().zip(predicted) {
-            predictions[*row] = prediction;
-        }
-    }
+    let predictions = predict_all(backbone, method, encoded, batch_size)?;
     let score = score_task(task, examples, &predictions)?;
     let invalid_rate = if score.examples == 0 { 0.0 } else { score.invalid as f64 / score.examples as f64 };
     Ok(Evaluation {
@@ -25,4 +19,17 @@ pub fn evaluate(backbone: &Backbone, method: &dyn TuningMethod, task: Task, exam
         invalid: score.invalid,
         invalid_rate,
     })
+}
+
+/// Predicts every encoded example in length-bucketed batches and returns the predictions in the
+/// examples' order.
+pub fn predict_all(backbone: &Backbone, method: &dyn TuningMethod, encoded: &[Encoded], batch_size: usize) -> anyhow::Result<Vec<Prediction>> {
+    let mut predictions = vec![Prediction::Invalid; encoded.len()];
+    for batch in evaluation_batches(encoded, batch_size, backbone.pad_id()) {
+        let predicted = backbone.predict(method, &batch)?;
+        for (row, prediction) in batch.examples.iter().zip(predicted) {
+            predictions[*row] = prediction;
+        }
+    }
+    Ok(predictions)
 }

@@ -2,9 +2,9 @@
 //! need. They are separate from the protocol's test split, which is carved from labelled data.
 //!
 //! A cell whose data contains the official test file(s) of its task predicts every row with the
-//! selected state and writes `test-predictions.jsonl` next to its record, one JSON object per row:
-//! the benchmark's index (`idx`, or `paragraph`/`question`/`answer` for MultiRC), `split`, the
-//! `class` or `score`, and `valid`. A server needs a label for every row, so an invalid prediction
+//! selected state. It writes `test-predictions.jsonl` next to its record, one JSON object per row
+//! with the benchmark's index (`idx`, or `paragraph`/`question`/`answer` for MultiRC), `split`,
+//! the `class` or `score`, and `valid`. A server needs a label for every row, so an invalid prediction
 //! is written as the training set's most frequent class (STS-B: its mean score) with
 //! `"valid": false`, and counted in the record.
 
@@ -12,10 +12,11 @@ use std::path::Path;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use superpos_datasets::{evaluation_batches, DatasetError, Example, Prediction, SourceIndex, Split, Task};
+use superpos_datasets::{DatasetError, Example, Prediction, SourceIndex, Split, Task};
 use superpos_methods::TuningMethod;
 
 use super::backbone::Backbone;
+use super::evaluate::predict_all;
 use super::Prepared;
 use crate::store::write_atomic;
 
@@ -103,12 +104,7 @@ pub fn predict_official_test(backbone: &Backbone, method: &dyn TuningMethod, tas
     let mut summaries = Vec::new();
     for official in splits {
         let examples = &official.prepared.examples;
-        let mut predictions = vec![Prediction::Invalid; examples.len()];
-        for batch in evaluation_batches(&official.prepared.encoded, batch_size, backbone.pad_id()) {
-            for (row, prediction) in batch.examples.iter().zip(backbone.predict(method, &batch)?) {
-                predictions[*row] = prediction;
-            }
-        }
+        let predictions = predict_all(backbone, method, &official.prepared.encoded, batch_size)?;
         let mut invalid = 0;
         for (position, (example, prediction)) in examples.iter().zip(&predictions).enumerate() {
             let (value, valid) = match (prediction, fallback) {
