@@ -242,7 +242,7 @@ fn load_from_root(root: &Path, task: Task, split: Split) -> Result<Loaded> {
     let shards = hf_export::find_parquet(root, task, split);
     if let [first, ..] = shards.as_slice() {
         // Shards are read as one file, so that a MultiRC question split across two shards stays
-        // one group; row numbers in messages then count on from shard to shard.
+        // one group. Row numbers in messages then count on from shard to shard.
         let mut text = String::new();
         for shard in &shards {
             text.push_str(&hf_parquet::to_json_lines(shard)?);

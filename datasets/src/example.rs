@@ -16,8 +16,8 @@ pub enum Label {
     Answers(Vec<String>),
 }
 
-/// Where an example sits in the benchmark's own numbering, which leaderboard submission files
-/// refer to.
+/// The position of an example in the benchmark's own numbering, which leaderboard submission
+/// files refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceIndex {
     /// The row's `index` column (GLUE) or `idx` field (SuperGLUE and Hugging Face exports).

@@ -9,7 +9,7 @@
 //! - `hf/` contains the CoLA rows as `Dataset.to_json` writes them, and the official STS-B and
 //!   MultiRC validation rows as snappy parquet in the `datasets` schema (float32 STS-B scores,
 //!   MultiRC's `idx` as a struct), written with pyarrow 26.0.1.
-//! - `hf-invalid/` holds parquet files written with pyarrow 26.0.1 to be rejected: SST-2 with a
+//! - `hf-invalid/` contains parquet files written with pyarrow 26.0.1 to be rejected: SST-2 with a
 //!   null label in row 2, CoLA compressed with zstd.
 //! - `t5-tokenizer.json` is the T5 tokenizer shared by t5-small/base and T5 v1.1.
 //! - `metrics-reference.json` was produced with scikit-learn 1.9.1 and SciPy 1.17.1.
@@ -522,7 +522,7 @@ fn parquet_exports_match_official_rows() {
 }
 
 #[test]
-fn parquet_row_with_null_label_names_file_row_and_field() {
+fn parquet_null_label_names_row() {
     let root = fixtures().join("hf-invalid");
     let err = DataDir::only(&root)
         .load(Task::Sst2, Split::Train)

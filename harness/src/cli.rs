@@ -41,7 +41,7 @@ pub enum Command {
         /// Keep the run's results here (default: a temporary directory).
         #[arg(long)]
         results: Option<PathBuf>,
-        /// Where the models run: cpu, cuda or cuda:N. The baseline was recorded on the CPU.
+        /// The device the models run on: cpu, cuda or cuda:N. The baseline was recorded on the CPU.
         #[arg(long, default_value = "cpu")]
         device: DeviceSpec,
     },
@@ -75,7 +75,7 @@ pub enum Command {
         json: bool,
     },
     /// Time a prompt-tuning training step, or greedy evaluation, of a T5 configuration with
-    /// random weights on a fixed batch; prints the median over repeated runs and peak memory.
+    /// random weights on a fixed batch. Prints the median over repeated runs and peak memory.
     Bench {
         /// A T5 config.json, such as configs/backbones/t5-v1_1-small/config.json, or a model
         /// directory that contains one (its weights are not read).
@@ -109,7 +109,7 @@ pub enum Command {
         /// Threads for the CPU kernels (default: all cores).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         threads: Option<u32>,
-        /// Where the model runs: cpu, cuda or cuda:N.
+        /// The device the model runs on: cpu, cuda or cuda:N.
         #[arg(long, default_value = "cpu")]
         device: DeviceSpec,
         /// The format of the frozen matrix products: f32 or bf16.
@@ -209,7 +209,7 @@ pub enum Command {
         /// Results directory (default: the grid's `results_dir`, else results/<grid name>).
         #[arg(long)]
         results: Option<PathBuf>,
-        /// Where the models run: cpu, cuda or cuda:N (CUDA needs a binary built with
+        /// The device the models run on: cpu, cuda or cuda:N (CUDA needs a binary built with
         /// scripts/build-cuda.sh). The device is recorded with every result.
         #[arg(long, default_value = "cpu")]
         device: DeviceSpec,
@@ -304,7 +304,7 @@ pub enum ModelCommand {
         /// outputs; gradients are allowed at least 1e-3. Default: 1e-4 in f32, 0.15 in bf16.
         #[arg(long)]
         tolerance: Option<f64>,
-        /// Where the model runs: cpu, cuda or cuda:N.
+        /// The device the model runs on: cpu, cuda or cuda:N.
         #[arg(long, default_value = "cpu")]
         device: DeviceSpec,
         /// The format of the frozen matrix products: f32 or bf16. In bf16 the generated ids are

@@ -12,7 +12,7 @@ use superpos_models::{DeviceSpec, Dropout, Precision};
 use crate::exit::InputError;
 use crate::provenance::rayon_threads;
 
-/// What is timed.
+/// The work that is timed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BenchWorkload {
@@ -55,7 +55,7 @@ struct BenchReport {
 
 pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
     if !(0.0..1.0).contains(&args.dropout) {
-        return Err(InputError(format!("--dropout {} is outside [0, 1)", args.dropout)).into());
+        return Err(InputError(format!("invalid --dropout {}: expected a rate from 0 up to but not including 1", args.dropout)).into());
     }
     if args.workload == BenchWorkload::Generate && args.dropout > 0.0 {
         return Err(InputError("--dropout applies to --workload step; evaluation runs without dropout".to_string()).into());

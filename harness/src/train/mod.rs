@@ -220,7 +220,7 @@ fn train_and_evaluate(cell: &Cell, store: &Store, observer: &dyn Observer, cross
     Ok(())
 }
 
-/// Loads and encodes the official test splits present in the cell's data; an absent file is
+/// Loads and encodes the official test splits present in the cell's data. An absent file is
 /// skipped, and a malformed one fails the cell before training.
 fn load_official_test(backbone: &Backbone, cell: &Cell) -> anyhow::Result<Vec<OfficialSplit>> {
     let data = cell.data();

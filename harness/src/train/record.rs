@@ -112,7 +112,7 @@ pub struct CellRecord {
     pub error: Option<String>,
     /// Files the cell wrote next to its record (the selected method state), relative to it.
     pub artefacts: Vec<String>,
-    /// Predictions on the benchmark's unlabelled test splits, where the data holds them.
+    /// Predictions on the benchmark's unlabelled test splits, where the data contains them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub official_test: Vec<OfficialTest>,
 }
